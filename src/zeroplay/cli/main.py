@@ -1,0 +1,41 @@
+"""The `zeroplay` command: train, data, eval, report, models, generate."""
+
+from __future__ import annotations
+
+import typer
+
+from zeroplay import __version__
+from zeroplay.cli import generate as generate_cmd
+from zeroplay.cli import models as models_cmd
+
+app = typer.Typer(
+    name="zeroplay",
+    help=(
+        "Label-free self-improvement of vision-language models through self-play "
+        "(Vision-Zero, VisPlay, MM-Zero) on one GRPO core."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(models_cmd.app, name="models")
+app.command("generate")(generate_cmd.generate)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"zeroplay {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """zeroplay: self-play RL for vision-language models."""
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,43 @@
+"""`zeroplay models`: build and inspect the embedded tiny models."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+
+from zeroplay.cli.common import console, fail, quiet_libraries
+
+app = typer.Typer(help="Build and locate models (the embedded offline tiny VLMs).")
+
+
+@app.command("tiny")
+def tiny(
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder to write the model to (default: the user cache)."
+    ),
+    arch: str = typer.Option(
+        "tiny", "--arch", help="Which tiny model: 'tiny' (Qwen2.5-VL) or 'tiny-llava'."
+    ),
+) -> None:
+    """Build a tiny randomly initialised VLM offline and print where it is.
+
+    The result is a normal Hugging Face folder: AutoModelForImageTextToText and AutoProcessor load
+    it without zeroplay. The build is deterministic (same version, same bytes).
+    """
+    from zeroplay.models.tiny import TINY_ALIASES, cached_tiny
+
+    quiet_libraries()
+    if arch not in TINY_ALIASES:
+        fail(f"unknown tiny model {arch!r}; choose from {', '.join(sorted(TINY_ALIASES))}")
+    if out is None:
+        console.print(str(cached_tiny(arch)))
+        return
+    if out.exists() and any(out.iterdir()):
+        fail(f"{out} exists and is not empty; choose an empty or new folder")
+    source = cached_tiny(arch)
+    out.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        shutil.copy2(item, out / item.name)
+    console.print(str(out))

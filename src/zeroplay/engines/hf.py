@@ -1,0 +1,215 @@
+"""The portable engine: batched sampling with `transformers` generate on any device.
+
+Requests are prepared once (chat template + processor), expanded to one row per sample, grouped
+by policy (LoRA adapter), sorted by prompt length and cut into chunks whose padded token count
+stays under `token_budget`, so memory is bounded whatever the batch. Sampling itself happens in
+`RowSampler` (per-row settings and seeds, exact logprobs).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from zeroplay.engines.base import Completion
+from zeroplay.engines.request import ChatRequest
+from zeroplay.engines.row_sampler import RowSampler, RowState, RowStopper
+from zeroplay.models.batching import PreparedPrompt, collate_prompts
+
+PolicySwitch = Callable[[str], AbstractContextManager[Any]]
+
+
+def prepare_request(processor: Any, request: ChatRequest) -> PreparedPrompt:
+    """Chat template + processor for one request: the one and only tokenization of its prompt."""
+    text = processor.apply_chat_template(
+        request.messages, add_generation_prompt=True, tokenize=False
+    )
+    kwargs: dict[str, Any] = {"text": [text], "return_tensors": "pt"}
+    if request.images:
+        kwargs["images"] = [img.convert("RGB") for img in request.images]
+    return PreparedPrompt.from_processor_output(dict(processor(**kwargs)))
+
+
+def tokenizer_of(processor: Any) -> Any:
+    """The text tokenizer inside a processor (or the processor itself if it is one)."""
+    return getattr(processor, "tokenizer", processor)
+
+
+def eos_ids_of(model: Any, processor: Any) -> list[int]:
+    """Every id that ends a completion: the generation config's EOS ids and the tokenizer's."""
+    ids: list[int] = []
+    gen = getattr(model, "generation_config", None)
+    eos = getattr(gen, "eos_token_id", None)
+    if isinstance(eos, int):
+        ids.append(eos)
+    elif eos:
+        ids.extend(int(e) for e in eos)
+    tok_eos = tokenizer_of(processor).eos_token_id
+    if tok_eos is not None and tok_eos not in ids:
+        ids.append(int(tok_eos))
+    return ids
+
+
+def pad_id_of(processor: Any) -> int:
+    tok = tokenizer_of(processor)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    if pad is None:
+        raise ValueError("the tokenizer has neither a pad nor an EOS token")
+    return int(pad)
+
+
+def peft_policy_switch(model: Any) -> PolicySwitch:
+    """Policy names map to LoRA adapters; "base" runs with adapters disabled.
+
+    A model without adapters accepts any policy name (every role is the same weights).
+    """
+    adapters = set(getattr(model, "peft_config", {}) or {})
+
+    def switch(policy: str) -> AbstractContextManager[Any]:
+        if not adapters:
+            return nullcontext()
+        if policy == "base":
+            return model.disable_adapter()
+        if policy not in adapters:
+            raise KeyError(f"no LoRA adapter named {policy!r}; have {sorted(adapters)}")
+        model.set_adapter(policy)
+        return nullcontext()
+
+    return switch
+
+
+@dataclass
+class _Row:
+    request_index: int
+    sample_index: int
+    prompt: PreparedPrompt
+    state: RowState
+
+
+class HFEngine:
+    """Batched generation with `transformers`; see the module docstring."""
+
+    def __init__(
+        self,
+        model: Any,
+        processor: Any,
+        *,
+        token_budget: int = 16384,
+        max_batch_rows: int = 256,
+        seed: int = 0,
+        policy_switch: PolicySwitch | None = None,
+    ):
+        self.model = model
+        self.processor = processor
+        self.token_budget = token_budget
+        self.max_batch_rows = max_batch_rows
+        self.rng = random.Random(seed)
+        self.policy_switch = policy_switch or peft_policy_switch(model)
+        self.eos_ids = eos_ids_of(model, processor)
+        self.pad_id = pad_id_of(processor)
+        self.tokenizer = tokenizer_of(processor)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def prepare(self, request: ChatRequest) -> PreparedPrompt:
+        return prepare_request(self.processor, request)
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[list[Completion]]:
+        """`n` completions per request, in request order (see `Completion` for the fields)."""
+        rows: list[_Row] = []
+        for ri, request in enumerate(requests):
+            prompt = self.prepare(request)
+            base_seed = (
+                request.sampling.seed
+                if request.sampling.seed is not None
+                else self.rng.getrandbits(62)
+            )
+            for j in range(request.sampling.n):
+                gen = torch.Generator(device=self.device)
+                gen.manual_seed((base_seed * 1_000_003 + j) % (2**63 - 1))
+                state = RowState(request.sampling, gen, [], [], [])
+                rows.append(_Row(ri, j, prompt, state))
+        by_policy: dict[str, list[_Row]] = {}
+        for row in rows:
+            by_policy.setdefault(requests[row.request_index].policy, []).append(row)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            for policy, policy_rows in by_policy.items():
+                with self.policy_switch(policy), torch.inference_mode():
+                    for chunk in self._chunks(policy_rows):
+                        self._generate_chunk(chunk)
+        finally:
+            self.model.train(was_training)
+        out: list[list[Completion]] = [[] for _ in requests]
+        for row in rows:
+            out[row.request_index].append(self._completion(requests[row.request_index], row))
+        return out
+
+    def _chunks(self, rows: list[_Row]) -> Iterator[list[_Row]]:
+        """Rows sorted by prompt length (longest first) in chunks under the token budget."""
+        ordered = sorted(rows, key=lambda r: -r.prompt.length)
+        chunk: list[_Row] = []
+        width = 0
+        for row in ordered:
+            row_width = row.prompt.length + row.state.params.max_new_tokens
+            new_width = max(width, row_width)
+            if chunk and (
+                new_width * (len(chunk) + 1) > self.token_budget
+                or len(chunk) >= self.max_batch_rows
+            ):
+                yield chunk
+                chunk, new_width = [], row_width
+            chunk.append(row)
+            width = new_width
+        if chunk:
+            yield chunk
+
+    def _generate_chunk(self, chunk: list[_Row]) -> None:
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+        batch = collate_prompts([r.prompt for r in chunk], self.pad_id, device=self.device)
+        states = [r.state for r in chunk]
+        longest_stop = max((len(s) for r in chunk for s in r.state.params.stop), default=0)
+        sampler = RowSampler(states, batch["input_ids"].shape[1], self.eos_ids)
+        stopper = RowStopper(states, self._decode, max_stop_tokens=max(16, longest_stop))
+        config = GenerationConfig(
+            do_sample=False,
+            num_beams=1,
+            max_new_tokens=max(s.params.max_new_tokens for s in states),
+            eos_token_id=self.eos_ids,
+            pad_token_id=self.pad_id,
+            bos_token_id=None,
+        )
+        self.model.generate(
+            **batch,
+            generation_config=config,
+            logits_processor=LogitsProcessorList([sampler]),
+            stopping_criteria=StoppingCriteriaList([stopper]),
+        )
+        for state in states:
+            if state.finish_reason is None:
+                state.finish_reason = "length"
+
+    def _decode(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+    def _completion(self, request: ChatRequest, row: _Row) -> Completion:
+        s = row.state
+        return Completion(
+            request=request,
+            prompt=row.prompt,
+            index=row.sample_index,
+            token_ids=torch.tensor(s.tokens, dtype=torch.long),
+            logprobs=torch.tensor(s.logprobs, dtype=torch.float32),
+            policy_logprobs=torch.tensor(s.policy_logprobs, dtype=torch.float32),
+            text=self._decode(s.tokens),
+            finish_reason=s.finish_reason or "length",
+        )
