@@ -1,0 +1,1 @@
+"""CLEVR-style scene pairs: sampling, ray-cast visibility, edits, Mitsuba rendering."""

@@ -1,0 +1,1 @@
+"""Photo-edit pairs from user images, and importers for existing pair and image folders."""
