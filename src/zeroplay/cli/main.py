@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from zeroplay import __version__
+from zeroplay.cli import data as data_cmd
+from zeroplay.cli import eval as eval_cmd
 from zeroplay.cli import generate as generate_cmd
 from zeroplay.cli import models as models_cmd
 
@@ -18,6 +20,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(data_cmd.app, name="data")
+app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(models_cmd.app, name="models")
 app.command("generate")(generate_cmd.generate)
 
