@@ -50,7 +50,9 @@ def _recompute(model, engine, completions, temperature, top_k=0, top_p=1.0):
         step_logits = logits[i, width - n - 1 : width - 1] / temperature
         ids = c.token_ids[:, None]
         policy.append(torch.log_softmax(step_logits, -1).gather(1, ids)[:, 0])
-        filtered = torch.stack([filter_top_k_top_p(row, top_k, top_p) for row in step_logits])
+        sampled_logits = step_logits.clone()
+        sampled_logits[:, engine.placeholder_ids] = float("-inf")  # never sampled
+        filtered = torch.stack([filter_top_k_top_p(row, top_k, top_p) for row in sampled_logits])
         sampled.append(torch.log_softmax(filtered, -1).gather(1, ids)[:, 0])
     return policy, sampled
 

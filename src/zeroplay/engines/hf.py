@@ -55,6 +55,25 @@ def eos_ids_of(model: Any, processor: Any) -> list[int]:
     return ids
 
 
+PLACEHOLDER_CONFIG_KEYS = (
+    "image_token_id",
+    "image_token_index",
+    "video_token_id",
+    "audio_token_id",
+)
+
+
+def placeholder_ids_of(model: Any) -> list[int]:
+    """Token ids that stand for image/video/audio features; a completion must never contain them."""
+    config = getattr(model, "config", None)
+    ids = []
+    for key in PLACEHOLDER_CONFIG_KEYS:
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value >= 0 and value not in ids:
+            ids.append(value)
+    return ids
+
+
 def pad_id_of(processor: Any) -> int:
     tok = tokenizer_of(processor)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
@@ -112,6 +131,7 @@ class HFEngine:
         self.policy_switch = policy_switch or peft_policy_switch(model)
         self.eos_ids = eos_ids_of(model, processor)
         self.pad_id = pad_id_of(processor)
+        self.placeholder_ids = placeholder_ids_of(model)
         self.tokenizer = tokenizer_of(processor)
 
     @property
@@ -178,7 +198,9 @@ class HFEngine:
         batch = collate_prompts([r.prompt for r in chunk], self.pad_id, device=self.device)
         states = [r.state for r in chunk]
         longest_stop = max((len(s) for r in chunk for s in r.state.params.stop), default=0)
-        sampler = RowSampler(states, batch["input_ids"].shape[1], self.eos_ids)
+        sampler = RowSampler(
+            states, batch["input_ids"].shape[1], self.eos_ids, self.placeholder_ids
+        )
         stopper = RowStopper(states, self._decode, max_stop_tokens=max(16, longest_stop))
         config = GenerationConfig(
             do_sample=False,

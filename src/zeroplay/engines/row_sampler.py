@@ -2,7 +2,7 @@
 
 `RowSampler` is installed as the last logits processor of a *greedy* `generate` call. At each
 step it applies every row's own sampling settings (repetition penalty, min_new_tokens, temperature,
-top-k, top-p), draws the row's token from its own seeded `torch.Generator`, records the token's
+top-k, top-p; multimodal placeholder tokens suppressed), draws the row's token from its own seeded `torch.Generator`, records the token's
 logprobs, and returns scores that are -inf everywhere except the chosen token, so greedy
 decoding emits exactly that token. Because each row owns its generator, a seeded request gives
 the same samples whatever else is in the batch; and nothing of size (steps, batch, vocab) is kept.
@@ -51,10 +51,19 @@ def filter_top_k_top_p(scores: torch.Tensor, top_k: int, top_p: float) -> torch.
 class RowSampler:
     """Logits processor that samples each row itself (see module docstring)."""
 
-    def __init__(self, rows: Sequence[RowState], prompt_width: int, eos_ids: Sequence[int]):
+    def __init__(
+        self,
+        rows: Sequence[RowState],
+        prompt_width: int,
+        eos_ids: Sequence[int],
+        suppressed_ids: Sequence[int] = (),
+    ):
         self.rows = list(rows)
         self.prompt_width = prompt_width
         self.eos_ids = list(eos_ids)
+        # Multimodal placeholder ids (e.g. <|image_pad|>) are never sampled: a completion holding
+        # one would no longer match its image features when it is scored for training.
+        self.suppressed_ids = list(suppressed_ids)
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         step = input_ids.shape[1] - self.prompt_width
@@ -86,9 +95,12 @@ class RowSampler:
                 prev < 0, prev * p.repetition_penalty, prev / p.repetition_penalty
             )
             scores = scores.scatter(0, seen, penalised)
-        if step < p.min_new_tokens and self.eos_ids:
+        blocked = list(self.suppressed_ids)
+        if step < p.min_new_tokens:
+            blocked += self.eos_ids
+        if blocked:
             scores = scores.clone()
-            scores[self.eos_ids] = float("-inf")
+            scores[blocked] = float("-inf")
         scores = filter_top_k_top_p(scores / temperature, p.top_k, p.top_p)
         sample_lp = torch.log_softmax(scores, dim=-1)
         if p.temperature == 0:
