@@ -1,0 +1,42 @@
+"""AdamW with constant or cosine-with-warmup learning rate, per trained policy."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import torch
+
+from zeroplay.rl.config import OptimConfig
+
+
+def lr_factor(step: int, total: int, cfg: OptimConfig) -> float:
+    """Multiplier of the base LR at optimizer step `step` (0-based) of `total`.
+
+    Linear warmup over `warmup_ratio * total` steps, then constant or a cosine decay from 1 to
+    `min_lr_ratio` at the last step.
+    """
+    warmup = round(cfg.warmup_ratio * total)
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    if cfg.schedule == "constant":
+        return 1.0
+    span = max(1, total - warmup)
+    progress = min(1.0, (step - warmup) / span)
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def make_optimizer(
+    params: Iterable[torch.nn.Parameter], cfg: OptimConfig, total_steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW over `params` and its scheduler for `total_steps` optimizer steps."""
+    params = [p for p in params]
+    if not params:
+        raise ValueError("no trainable parameters for this policy")
+    opt = torch.optim.AdamW(
+        params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: lr_factor(step, max(1, total_steps), cfg)
+    )
+    return opt, sched

@@ -1,0 +1,189 @@
+"""The models behind policy names: LoRA adapters on one base, or full models (shared or separate).
+
+Recipes name their roles ("questioner", "reasoner", ...). With `mode="lora"` every role is a PEFT
+adapter on one frozen base model, so a three-role recipe fits on one GPU; with `mode="shared"`
+all roles are the same full model (Vision-Zero's single policy); with `mode="separate"` each role
+is its own full model.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from zeroplay.engines.base import Completion
+from zeroplay.engines.hf import HFEngine, pad_id_of
+from zeroplay.engines.request import ChatRequest
+from zeroplay.models.loader import LoraSettings, ModelSettings, load_policy
+
+PolicyMode = Literal["lora", "shared", "separate"]
+
+
+class Policies:
+    """Name -> model mapping with adapter switching, trainable parameters and references."""
+
+    def __init__(
+        self,
+        models: dict[str, nn.Module],
+        processor: Any,
+        mode: PolicyMode,
+        base_name: str = "",
+    ):
+        self.models = models
+        self.processor = processor
+        self.mode = mode
+        self.base_name = base_name
+        self.pad_id = pad_id_of(processor)
+        self._references: dict[int, nn.Module] = {}
+
+    @classmethod
+    def load(
+        cls,
+        settings: ModelSettings,
+        names: Sequence[str],
+        mode: PolicyMode = "lora",
+        lora: LoraSettings | None = None,
+    ) -> Policies:
+        """Load the base model once (lora/shared) or once per name (separate)."""
+        names = list(dict.fromkeys(names))
+        if mode == "lora":
+            model, processor = load_policy(
+                replace(
+                    settings, lora=lora or settings.lora or LoraSettings(), adapters=tuple(names)
+                )
+            )
+            for param_name, param in model.named_parameters():
+                if "lora_" in param_name:
+                    param.requires_grad_(True)  # every adapter trainable (DDP registers them all)
+            return cls({n: model for n in names}, processor, mode, settings.name)
+        if mode == "shared":
+            model, processor = load_policy(replace(settings, lora=None))
+            return cls({n: model for n in names}, processor, mode, settings.name)
+        if mode == "separate":
+            models = {}
+            processor = None
+            for n in names:
+                models[n], processor = load_policy(replace(settings, lora=None))
+            return cls(models, processor, mode, settings.name)
+        raise ValueError(f"unknown policy mode {mode!r}; choose lora, shared or separate")
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.models)
+
+    def distinct_models(self) -> list[nn.Module]:
+        seen: dict[int, nn.Module] = {}
+        for m in self.models.values():
+            seen.setdefault(id(m), m)
+        return list(seen.values())
+
+    def model(self, name: str) -> nn.Module:
+        if name not in self.models:
+            raise KeyError(f"unknown policy {name!r}; have {self.names}")
+        return self.models[name]
+
+    def activate(self, name: str) -> AbstractContextManager[Any]:
+        """Make `name` the active adapter (lora); a no-op for full models."""
+        model = self.model(name)
+        if self.mode == "lora":
+            model.set_adapter(name)
+            for param_name, param in model.named_parameters():
+                if "lora_" in param_name:
+                    param.requires_grad_(True)
+        return nullcontext()
+
+    def trainable_parameters(self, name: str) -> list[nn.Parameter]:
+        """The parameters an optimizer for `name` owns."""
+        model = self.model(name)
+        if self.mode == "lora":
+            marks = (f".{name}.",)
+            return [
+                p
+                for n, p in model.named_parameters()
+                if "lora_" in n and any(m in n for m in marks)
+            ]
+        return [p for p in model.parameters() if p.requires_grad]
+
+    def reference(self, name: str) -> AbstractContextManager[nn.Module]:
+        """Context yielding the frozen reference of `name`: the base with adapters disabled
+        under LoRA, otherwise a frozen copy of the starting weights (made on first use)."""
+        model = self.model(name)
+        if self.mode == "lora":
+            return _DisabledAdapters(model)
+        key = id(model)
+        if key not in self._references:
+            ref = copy.deepcopy(model).eval()
+            for p in ref.parameters():
+                p.requires_grad_(False)
+            self._references[key] = ref
+        return nullcontext(self._references[key])
+
+    def engine(self, seed: int = 0, token_budget: int = 16384) -> RoutingEngine:
+        """A generation engine that answers each request with its policy's weights."""
+        return RoutingEngine(self, seed=seed, token_budget=token_budget)
+
+
+class _DisabledAdapters(AbstractContextManager):
+    def __init__(self, model):
+        self.model = model
+        self._ctx = None
+
+    def __enter__(self):
+        self._ctx = self.model.disable_adapter()
+        self._ctx.__enter__()
+        return self.model
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+class RoutingEngine:
+    """One `HFEngine` per distinct model; LoRA policies switch adapters inside one engine."""
+
+    def __init__(self, policies: Policies, seed: int = 0, token_budget: int = 16384):
+        self.policies = policies
+        self.engines: dict[int, HFEngine] = {}
+        for i, model in enumerate(policies.distinct_models()):
+            switch = None if policies.mode == "lora" else (lambda _name: nullcontext())
+            self.engines[id(model)] = HFEngine(
+                model,
+                policies.processor,
+                seed=seed + 7919 * i,
+                token_budget=token_budget,
+                policy_switch=switch,
+            )
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[list[Completion]]:
+        by_engine: dict[int, list[int]] = {}
+        for i, r in enumerate(requests):
+            by_engine.setdefault(id(self.policies.model(r.policy)), []).append(i)
+        out: list[list[Completion]] = [[] for _ in requests]
+        for key, idx in by_engine.items():
+            results = self.engines[key].generate([requests[i] for i in idx])
+            for i, res in zip(idx, results, strict=True):
+                out[i] = res
+        return out
+
+    def rng_state(self) -> list[Any]:
+        return [e.rng.getstate() for e in self.engines.values()]
+
+    def set_rng_state(self, states: list[Any]) -> None:
+        for e, s in zip(self.engines.values(), states, strict=True):
+            e.rng.setstate(_as_random_state(s))
+
+
+def _as_random_state(state: Any) -> tuple:
+    """random.Random states come back from JSON/torch as lists; make them tuples again."""
+    if isinstance(state, list):
+        return (state[0], tuple(state[1]), state[2])
+    return state
+
+
+def default_device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device

@@ -1,0 +1,6 @@
+"""Make the helper task module importable from the RL tests."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
