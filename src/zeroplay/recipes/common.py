@@ -1,0 +1,138 @@
+"""What every recipe shares: config sections, the accelerator, the run directory, progress.
+
+A recipe module reads top to bottom like a script; these helpers keep the plumbing out of it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from zeroplay.models.loader import DEFAULT_LORA_TARGETS, LoraSettings, ModelSettings
+from zeroplay.recipes.config_io import ConfigError, to_yaml
+from zeroplay.rl.config import Strict
+from zeroplay.rl.rundir import RunDir, atomic_write_text
+
+
+class LoraSection(Strict):
+    """LoRA adapters (one per role in `lora` mode); the vision tower is excluded by default."""
+
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    targets: tuple[str, ...] = DEFAULT_LORA_TARGETS
+    include_vision: bool = False
+
+    def build(self) -> LoraSettings:
+        return LoraSettings(
+            self.r, self.alpha, self.dropout, tuple(self.targets), self.include_vision
+        )
+
+
+class ModelSection(Strict):
+    """Which model, how it is held in memory, and how roles map onto weights."""
+
+    name: str = "tiny"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    device: str = "auto"
+    mode: Literal["lora", "shared", "separate"] = "shared"
+    lora: LoraSection = LoraSection()
+    freeze_vision: bool = False
+    attn_implementation: str | None = None
+
+    def settings(self) -> ModelSettings:
+        return ModelSettings(
+            name=self.name,
+            dtype=self.dtype,
+            device=self.device,
+            freeze_vision=self.freeze_vision,
+            attn_implementation=self.attn_implementation,
+        )
+
+
+class RunSection(Strict):
+    """Seeds, checkpoint cadence, rollout logging and generation batching."""
+
+    seed: int = 0
+    save_every: int = Field(
+        0, ge=0, description="checkpoint every N optimizer steps (0: at phase ends)"
+    )
+    keep_last: int = Field(2, ge=1)
+    log_rollouts_every: int = Field(1, ge=1)
+    generation_token_budget: int = Field(16384, ge=256)
+
+
+def make_accelerator(mixed_precision: str = "auto") -> Any:
+    """An `Accelerator` on the GPU when one exists (bf16 by default), else on the CPU (fp32)."""
+    import torch
+    from accelerate import Accelerator
+
+    on_gpu = torch.cuda.is_available()
+    if mixed_precision == "auto":
+        mixed_precision = "bf16" if on_gpu else "no"
+    return Accelerator(cpu=not on_gpu, mixed_precision=mixed_precision)
+
+
+def seed_everything(seed: int, rank: int = 0) -> None:
+    """Seed python, numpy and torch; each data-parallel rank gets its own stream."""
+    import torch
+
+    value = seed * 1_000_003 + rank
+    random.seed(value)
+    np.random.seed(value % 2**32)
+    torch.manual_seed(value)
+
+
+def prepare_run_dir(out: str | os.PathLike[str], config: Any, *, is_main: bool = True) -> RunDir:
+    """Create the run directory and write its resolved config, or check it on resume.
+
+    Re-running the same command resumes; a different config in an existing run directory is an
+    error (a resumed run must not silently change its settings).
+    """
+    run = RunDir(out)
+    text = to_yaml(config)
+    if run.config.exists():
+        if run.config.read_text(encoding="utf-8") != text:
+            raise ConfigError(
+                f"{run.root} already holds a run with a different config ({run.config}); "
+                "rerun with the same settings to resume, or choose another --out"
+            )
+    elif is_main:
+        run.create()
+        atomic_write_text(run.config, text)
+    return run
+
+
+def progress_bar(total: int, description: str, disable: bool = False):
+    """A rich progress bar with elapsed time and ETA."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"),
+        disable=disable,
+        transient=False,
+    )
+    task = progress.add_task(description, total=total, info="")
+    return progress, task
+
+
+def default_out(recipe: str, preset: str) -> Path:
+    return Path("runs") / f"{recipe}-{preset}"

@@ -1,0 +1,134 @@
+"""Recipe configs: YAML presets and files mapped onto strict pydantic models, plus overrides.
+
+A run's config is built from (1) the recipe's defaults, (2) a preset or YAML file, (3) command
+line `key=value` overrides with dotted keys (`trainer.optim.lr=1e-5`). Unknown keys and wrong
+types are rejected with a message that names the key and the valid choices.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message says which key and why."""
+
+
+def preset_names(recipe: str) -> list[str]:
+    """Names of the presets shipped for `recipe` (file stems under zeroplay/configs/<recipe>/)."""
+    folder = resources.files("zeroplay") / "configs" / recipe.replace("-", "_")
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def read_preset(recipe: str, name: str) -> dict[str, Any]:
+    """The mapping in preset `name` of `recipe`."""
+    names = preset_names(recipe)
+    if name not in names:
+        raise ConfigError(f"unknown preset {name!r} for {recipe}; choose from {', '.join(names)}")
+    path = resources.files("zeroplay") / "configs" / recipe.replace("-", "_") / f"{name}.yaml"
+    return _mapping(yaml.safe_load(path.read_text(encoding="utf-8")), f"preset {name}")
+
+
+def read_yaml_file(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from None
+    return _mapping(data, str(path))
+
+
+def _mapping(data: Any, where: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must hold a mapping of keys to values")
+    return data
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`update` laid over `base`, merging nested mappings."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """`["a.b=1", "c=[1, 2]"]` -> `{"a": {"b": 1}, "c": [1, 2]}` (values parsed as YAML)."""
+    tree: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(
+                f"override {item!r} must look like key=value (e.g. trainer.optim.lr=1e-5)"
+            )
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"override {item!r} has an empty key")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        node = tree
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {item!r} conflicts with another override")
+        node[parts[-1]] = value
+    return tree
+
+
+def _valid_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    return [f"{prefix}{name}" for name in model.model_fields]
+
+
+def _field_model(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class at `path` inside `model` (for listing valid keys)."""
+    current: Any = model
+    for part in path:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = field.annotation
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Build `model` from `data`, turning pydantic errors into one readable ConfigError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc)
+            if err["type"] == "extra_forbidden":
+                parent = _field_model(model, loc[:-1]) or model
+                valid = ", ".join(parent.model_fields)
+                lines.append(f"unknown key {key!r}; valid keys here: {valid}")
+            else:
+                lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("; ".join(lines)) from None
+
+
+def to_yaml(model: BaseModel) -> str:
+    """Every resolved value, as YAML (written to RUN_DIR/config.yaml)."""
+    return yaml.safe_dump(model.model_dump(mode="json"), sort_keys=False)
