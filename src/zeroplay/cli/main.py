@@ -9,6 +9,7 @@ from zeroplay.cli import data as data_cmd
 from zeroplay.cli import eval as eval_cmd
 from zeroplay.cli import generate as generate_cmd
 from zeroplay.cli import models as models_cmd
+from zeroplay.cli import train as train_cmd
 
 app = typer.Typer(
     name="zeroplay",
@@ -20,6 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(train_cmd.app, name="train")
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(models_cmd.app, name="models")

@@ -71,7 +71,7 @@ def run_recipe(
         run_dir = module.train(config, target)
     except ConfigError as exc:
         fail(str(exc))
-    console.print(f"[green]done[/]: {run_dir}")
+    console.print(f"[green]done[/]: {getattr(run_dir, 'root', run_dir)}")
 
 
 def _command(recipe: str):

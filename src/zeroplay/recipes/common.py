@@ -65,17 +65,68 @@ class RunSection(Strict):
     keep_last: int = Field(2, ge=1)
     log_rollouts_every: int = Field(1, ge=1)
     generation_token_budget: int = Field(16384, ge=256)
+    trackers: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="also log metrics through accelerate's trackers"
+    )
 
 
-def make_accelerator(mixed_precision: str = "auto") -> Any:
-    """An `Accelerator` on the GPU when one exists (bf16 by default), else on the CPU (fp32)."""
+def make_accelerator(
+    mixed_precision: str = "auto",
+    trackers: list[str] | tuple[str, ...] = (),
+    project_dir: str | os.PathLike[str] | None = None,
+    find_unused_parameters: bool = False,
+) -> Any:
+    """An `Accelerator` on the GPU when one exists (bf16 by default), else on the CPU (fp32).
+
+    `trackers` ("tensorboard", "wandb") are accelerate's experiment trackers; their files go
+    under `project_dir` (the run directory). They need the `tensorboard` / `wandb` extras.
+    `find_unused_parameters` is needed under DDP when several LoRA roles share one wrapped model
+    and a step uses only one of them (plain DDP rejects the next step otherwise).
+    """
     import torch
     from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
 
     on_gpu = torch.cuda.is_available()
     if mixed_precision == "auto":
         mixed_precision = "bf16" if on_gpu else "no"
-    return Accelerator(cpu=not on_gpu, mixed_precision=mixed_precision)
+    kwargs: dict[str, Any] = {}
+    if trackers:
+        kwargs = {"log_with": list(trackers), "project_dir": str(project_dir or ".")}
+    if find_unused_parameters:
+        kwargs["kwargs_handlers"] = [DistributedDataParallelKwargs(find_unused_parameters=True)]
+    return Accelerator(cpu=not on_gpu, mixed_precision=mixed_precision, **kwargs)
+
+
+def tracker_forwarder(accelerator: Any, name: str, config: Any) -> Any:
+    """Start accelerate's trackers (if any) and return a `MetricsLog` forward function.
+
+    Only numeric values are sent; `step` is the record's optimizer step.
+    """
+    if not getattr(accelerator, "log_with", None):
+        return None
+    flat = {k: str(v) for k, v in _flatten(config.model_dump(mode="json")).items()}
+    accelerator.init_trackers(name, config=flat)
+
+    def forward(record: dict[str, Any]) -> None:
+        values = {
+            k: float(v)
+            for k, v in record.items()
+            if isinstance(v, int | float) and not isinstance(v, bool) and k != "step"
+        }
+        accelerator.log(values, step=int(record.get("step", 0)))
+
+    return forward
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def seed_everything(seed: int, rank: int = 0) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,19 @@ def is_timing_key(key: str) -> bool:
 
 
 class MetricsLog:
-    """Appends records to `metrics.jsonl` (flushed and fsynced per record)."""
+    """Appends records to `metrics.jsonl` (flushed and fsynced per record).
 
-    def __init__(self, path: str | os.PathLike[str]):
+    `forward`, when given, also receives every appended record (e.g. accelerate's trackers:
+    TensorBoard, W&B; see `zeroplay.recipes.common.tracker_forwarder`).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        forward: Callable[[dict[str, Any]], None] | None = None,
+    ):
         self.path = Path(path)
+        self.forward = forward
 
     def truncate_after(self, step: int) -> None:
         """Drop records of steps after `step` (they belong to work a resume will redo)."""
@@ -37,6 +46,8 @@ class MetricsLog:
             f.write(json.dumps(record, sort_keys=True, default=float) + "\n")
             f.flush()
             os.fsync(f.fileno())
+        if self.forward is not None:
+            self.forward(record)
 
     def records(self) -> list[dict[str, Any]]:
         return read_jsonl(self.path)
