@@ -188,9 +188,9 @@ def run_trl(args) -> dict:
     dataset = Dataset.from_dict(rows)
     counted: list[int] = []
 
-    def reward(completions, **kwargs):
+    def reward(completions, completion_ids, **kwargs):
         texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        counted.append(sum(len(processor.tokenizer(t)["input_ids"]) for t in texts))
+        counted.append(sum(len(ids) for ids in completion_ids))
         return [reward_of(t) for t in texts]
 
     times: list[float] = []

@@ -84,6 +84,7 @@ class TinySpec:
     intermediate: int = 128
     vision_hidden: int = 32
     vision_layers: int = 2
+    vision_heads: int = 2
 
     @property
     def key(self) -> str:
@@ -163,7 +164,7 @@ def _build_qwen(spec: TinySpec, out: Path) -> None:
             "depth": spec.vision_layers,
             "hidden_size": spec.vision_hidden,
             "intermediate_size": 2 * spec.vision_hidden,
-            "num_heads": 2,
+            "num_heads": spec.vision_heads,
             "out_hidden_size": spec.hidden,
             "patch_size": 14,
             "spatial_merge_size": 2,
@@ -225,7 +226,7 @@ def _build_llava(spec: TinySpec, out: Path) -> None:
             hidden_size=spec.vision_hidden,
             intermediate_size=2 * spec.vision_hidden,
             num_hidden_layers=spec.vision_layers,
-            num_attention_heads=2,
+            num_attention_heads=spec.vision_heads,
             image_size=56,
             patch_size=14,
             projection_dim=spec.vision_hidden,
