@@ -32,13 +32,28 @@ _DENIED_EVENTS = frozenset(
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
+def _address_space_bytes() -> int:
+    """This process's current virtual size (0 where /proc is unavailable)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def apply_memory_limit(memory_limit_mb: int) -> None:
-    """Cap this process's address space and disable core dumps (POSIX only; no-op elsewhere)."""
+    """Cap this process's address space at its current size plus `memory_limit_mb`, and disable
+    core dumps (POSIX only; no-op elsewhere).
+
+    Relative, not absolute: a spawned worker re-imports its parent's `__main__` (which may have
+    imported torch and reserved gigabytes of address space), and an absolute cap would then stop
+    the renderer's own shared libraries from loading.
+    """
     try:
         import resource
     except ImportError:
         return
-    limit = memory_limit_mb * 1024 * 1024
+    limit = _address_space_bytes() + memory_limit_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
