@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from typing import NoReturn
 
 import typer
@@ -20,6 +21,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def quiet_libraries() -> None:
     """Silence transformers' progress bars and advisory warnings for CLI output."""
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers(\.|$)")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
