@@ -390,3 +390,172 @@ def compare(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(json_out, comparison.to_json())
         console.print(f"wrote {json_out}", highlight=False)
+
+
+@app.command("spy-winrate")
+def spy_winrate(
+    model: str = typer.Option(
+        ..., "--model", "-m", help="Model A: folder, Hub id, 'tiny', or a run directory."
+    ),
+    against: str = typer.Option(
+        ..., "--against", "-b", help="Model B (e.g. the untrained base): same forms as --model."
+    ),
+    games: int = typer.Option(
+        100, "--games", min=2, help="Games in all (even): half with A as the civilians."
+    ),
+    data: Path | None = typer.Option(
+        None,
+        "--data",
+        help="Folder of image pairs (default: fresh chart pairs in a temporary folder).",
+    ),
+    domain: str | None = typer.Option(
+        None, "--domain", help="Domain of image-only pairs: clevr, chart or photo."
+    ),
+    players: int = typer.Option(4, "--players", min=3, help="Players per game, spy included."),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="Clue rounds before the decision."),
+    decision_mode: str = typer.Option(
+        "observer",
+        "--decision-mode",
+        help="observer (one judge, played by the civilians' model) or civilians (each votes).",
+    ),
+    group_size: int = typer.Option(8, "--group-size", min=1, help="Votes sampled per voter."),
+    max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1),
+    temperature: float = typer.Option(0.8, "--temperature", min=0.0),
+    min_pixels: int = typer.Option(3136, "--min-pixels", min=1),
+    max_pixels: int = typer.Option(1003520, "--max-pixels", min=1),
+    seed: int = typer.Option(0, "--seed", help="Picks pairs, spy seats and sampling seeds."),
+    games_per_batch: int = typer.Option(16, "--games-per-batch", min=1),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for winrate.json and games.jsonl (the played games)."
+    ),
+    device: str = typer.Option("auto", "--device", help="'auto', 'cpu', 'cuda', 'cuda:1', ..."),
+    dtype: str = typer.Option("auto", "--dtype", help="'auto' (bf16 on GPU, fp32 on CPU), ..."),
+) -> None:
+    """Win rate of A against B in "Who is the spy?" (Vision-Zero Fig. 6), with 95% intervals."""
+    quiet_libraries()
+    import tempfile
+
+    from rich.table import Table
+
+    from zeroplay.data.pairs import load_pairs
+    from zeroplay.eval.model_source import ModelSourceError, load_source, resolve_source
+    from zeroplay.games.vision_zero import TurnSampling, VisionZeroGameConfig
+    from zeroplay.models.loader import ModelNotFoundError
+    from zeroplay.recipes.vision_zero_config import GenerateSection
+    from zeroplay.recipes.vision_zero_data import GameStream, generate_pairs_into
+    from zeroplay.recipes.vision_zero_winrate import (
+        make_router,
+        match_records,
+        plan_matches,
+        play_matches,
+        summarize,
+    )
+    from zeroplay.rl.rundir import atomic_write_json, write_jsonl
+
+    if games % 2:
+        fail(f"--games must be even (half with A as the civilians), got {games}")
+    if min_pixels > max_pixels:
+        fail(f"--min-pixels ({min_pixels}) exceeds --max-pixels ({max_pixels})")
+    if domain is not None and domain not in ("clevr", "chart", "photo"):
+        fail(f"--domain must be clevr, chart or photo, got {domain!r}")
+    try:
+        sampling = TurnSampling(max_new_tokens=max_new_tokens, temperature=temperature)
+        game_config = {
+            d: VisionZeroGameConfig(
+                n_players=players,
+                n_rounds=rounds,
+                decision_mode=decision_mode,  # type: ignore[arg-type]
+                group_size=group_size,
+                domain=d,  # type: ignore[arg-type]
+                clue_sampling=sampling,
+                decision_sampling=sampling,
+            )
+            for d in ("clevr", "chart", "photo")
+        }
+    except ValueError as error:
+        fail(str(error))
+    try:
+        sources = {"A": resolve_source(model), "B": resolve_source(against)}
+    except ModelSourceError as error:
+        fail(str(error))
+
+    with tempfile.TemporaryDirectory(prefix="spy-winrate-") as scratch:
+        if data is None:
+            folder = Path(scratch)
+            with progress_bar("making chart pairs", 1) as advance:
+                generate_pairs_into(
+                    GenerateSection(kind="chart", pairs=min(games // 2, 50), width=320, height=240),
+                    folder,
+                    seed,
+                )
+                advance(1)
+        else:
+            folder = data
+        try:
+            pairs = load_pairs(folder, domain=domain)
+        except (FileNotFoundError, ValueError) as error:
+            fail(str(error))
+        if not pairs:
+            fail(f"no <id>_original/<id>_modified image pairs under {str(folder)!r}")
+        unknown = [p.id for p in pairs if p.domain == "unknown"]
+        if unknown:
+            fail(f"{len(unknown)} pairs have no known domain (e.g. {unknown[0]!r}); pass --domain")
+        stream = GameStream(pairs, seed, game_config.__getitem__, min_pixels, max_pixels)
+        matches = plan_matches(stream, games)
+
+        loaded: dict[str, tuple[Any, Any]] = {}
+        for name, source in sources.items():
+            same = [k for k, s in sources.items() if k in loaded and s == source]
+            if same:
+                loaded[name] = loaded[same[0]]
+                continue
+            try:
+                loaded[name] = load_source(source, device=device, dtype=dtype)
+            except (ModelNotFoundError, ValueError, FileNotFoundError, ImportError) as error:
+                fail(f"cannot load {source.name!r}: {error}")
+        router = make_router(loaded, seed=seed)
+        with progress_bar("playing", len(matches)) as advance:
+            results = play_matches(router, matches, games_per_batch, advance)
+    report = summarize(matches, results)
+
+    table = Table(title=f"A = {sources['A'].label}  vs  B = {sources['B'].label}")
+    for column in ("A plays", "games", "A wins", "win rate", "95% CI (Wilson)"):
+        table.add_column(column, justify="left" if column == "A plays" else "right")
+    for label, tally in (
+        ("civilians", report.as_civilians),
+        ("spy", report.as_spy),
+        ("both", report.overall),
+    ):
+        low, high = tally.interval
+        table.add_row(
+            label,
+            str(tally.games),
+            str(tally.wins),
+            f"{tally.rate:.3f}",
+            f"[{low:.3f}, {high:.3f}]",
+        )
+    console.print(table)
+    if out is not None:
+        document = {
+            "evaluation": "spy-winrate",
+            "model_a": sources["A"].describe(),
+            "model_b": sources["B"].describe(),
+            "decision": "the civilian side's model decides (observer or civilian votes)",
+            "settings": {
+                "games": games,
+                "players": players,
+                "rounds": rounds,
+                "decision_mode": decision_mode,
+                "group_size": group_size,
+                "max_new_tokens": max_new_tokens,
+                "temperature": temperature,
+                "min_pixels": min_pixels,
+                "max_pixels": max_pixels,
+                "seed": seed,
+                "data": str(data) if data is not None else None,
+            },
+            **report.to_json(),
+        }
+        atomic_write_json(out / "winrate.json", document)
+        write_jsonl(out / "games.jsonl", match_records(matches, results))
+        console.print(f"wrote {out / 'winrate.json'} and {out / 'games.jsonl'}", highlight=False)
