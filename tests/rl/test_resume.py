@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import colour_task
 import torch
 from colour_task import ColourTask, TaskConfig
 
@@ -22,9 +23,16 @@ def _metrics(run_dir):
     return [{k: v for k, v in r.items() if not is_timing_key(k)} for r in records]
 
 
-def test_two_plus_two_equals_four(tmp_path):
+def _vowel_share(text: str, target: str) -> float:
+    """A reward that varies between samples, so every step moves the weights (and the KL)."""
+    return sum(ch in "aeiou" for ch in text) / max(1, len(text))
+
+
+def test_two_plus_two_equals_four(tmp_path, monkeypatch):
     from accelerate import Accelerator
 
+    monkeypatch.setattr(colour_task, "reward", _vowel_share)
+    initial = _params(ColourTask(SMALL, tmp_path / "initial", Accelerator(cpu=True)))
     straight = ColourTask(SMALL, tmp_path / "straight", Accelerator(cpu=True))
     straight.run(4)
 
@@ -39,6 +47,9 @@ def test_two_plus_two_equals_four(tmp_path):
 
     a, b = _params(straight), _params(second)
     assert a.keys() == b.keys()
+    assert any(not torch.equal(a[n], initial[n]) for n in a), "training must move the weights"
+    kl = [r["kl_mean"] for r in _metrics(tmp_path / "straight")]
+    assert max(kl) > 0, "the KL term must be active for the reference to matter"
     for name in a:
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
     assert _metrics(tmp_path / "straight") == _metrics(tmp_path / "resumed")

@@ -124,6 +124,18 @@ class Policies:
             self._references[key] = ref
         return nullcontext(self._references[key])
 
+    def freeze_references(self) -> None:
+        """Make the frozen reference copies now (full-model modes), from the current weights.
+
+        Called when the trainer is built, before any checkpoint is loaded, so a resumed run
+        measures KL against the starting weights and not against the resumed ones.
+        """
+        if self.mode == "lora":
+            return
+        for name in self.names:
+            with self.reference(name):
+                pass
+
     def engine(self, seed: int = 0, token_budget: int = 16384) -> RoutingEngine:
         """A generation engine that answers each request with its policy's weights."""
         return RoutingEngine(self, seed=seed, token_budget=token_budget)

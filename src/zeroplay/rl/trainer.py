@@ -53,6 +53,8 @@ class Trainer:
         self.total_steps = dict(total_steps)
         self.rng = random.Random(seed)
         self.device = accelerator.device
+        if self.loss_cfg.kl_coef > 0:
+            policies.freeze_references()
         if cfg.gradient_checkpointing:
             for model in policies.distinct_models():
                 model.gradient_checkpointing_enable(
