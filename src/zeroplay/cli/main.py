@@ -9,6 +9,7 @@ from zeroplay.cli import data as data_cmd
 from zeroplay.cli import eval as eval_cmd
 from zeroplay.cli import generate as generate_cmd
 from zeroplay.cli import models as models_cmd
+from zeroplay.cli import report as report_cmd
 from zeroplay.cli import train as train_cmd
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(models_cmd.app, name="models")
 app.command("generate")(generate_cmd.generate)
+app.command("report")(report_cmd.report)
 
 
 def _version(value: bool) -> None:
