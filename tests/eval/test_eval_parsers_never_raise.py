@@ -117,3 +117,13 @@ def test_tsv_loader_raises_only_benchmark_errors(rows: list[list[str]]) -> None:
             load_tsv(path)
         except BenchmarkError as error:
             assert "\n" not in str(error)
+
+
+def test_exponent_without_mantissa_is_not_a_number() -> None:
+    """Hypothesis found "E0": the number pattern accepted it and float() raised."""
+    from zeroplay.eval.numbers import parse_number
+
+    assert not parse_number("E0").ok
+    assert not parse_number("e5").ok
+    assert parse_number("1e3").value == 1000.0
+    assert parse_number(".5").value == 0.5

@@ -16,7 +16,8 @@ _WRAPPER = re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname)\s*\{([^{}]*
 _FRACTION = re.compile(r"^(-?)\\[dt]?frac\s*\{\s*([^{}]+?)\s*\}\s*\{\s*([^{}]+?)\s*\}$")
 _SLASH = re.compile(r"^(-?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)$")
 # Digits with commas only as thousands separators (1,234,567), or plain digits.
-_DECIMAL = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+# A mantissa is required ("E0" is not a number); the exponent is optional.
+_DECIMAL = re.compile(r"^[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$")
 # Up to three trailing words of letters after the number: a unit or a noun ("cm", "red cubes").
 _UNIT = re.compile(r"^(.*?\d)\s*(?:°|[A-Za-z]+\.?)(?:\s+[A-Za-z]+\.?){0,2}$")
 
@@ -38,7 +39,10 @@ def _strip_markup(text: str) -> str:
 def _plain_number(text: str) -> float | None:
     if not text or not _DECIMAL.fullmatch(text) or not any(c.isdigit() for c in text):
         return None
-    value = float(text.replace(",", ""))
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:  # belt and braces: the pattern should already exclude this
+        return None
     return value if math.isfinite(value) else None
 
 
