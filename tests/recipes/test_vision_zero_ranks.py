@@ -36,6 +36,12 @@ SCRIPT = textwrap.dedent(
     if run.is_main:
         with open(f"{out}/ranks.json", "w") as f:
             json.dump(ranks, f)
+    # Leave the gloo group cleanly: a rank that exits while its peer still talks can abort
+    # in the process group's destructor ("terminate called without an active exception").
+    run.acc.wait_for_everyone()
+    import torch.distributed as dist
+    if dist.is_initialized():
+        dist.destroy_process_group()
     """
 )
 

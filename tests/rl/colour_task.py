@@ -183,6 +183,9 @@ def main() -> None:
     per_rank = _gather_object(acc, mine)
     if acc.is_main_process:
         (run_dir / "ranks.json").write_text(json.dumps(per_rank))
+    acc.wait_for_everyone()
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()  # a clean exit for both gloo ranks
 
 
 if __name__ == "__main__":
