@@ -68,6 +68,20 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _over_defaults(defaults: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` merged over `defaults`, except that a section whose `kind` changes (e.g. another
+    advantage estimator) is taken from `data` alone: the old kind's knobs do not apply to it."""
+    out = dict(defaults)
+    for key, value in data.items():
+        base = out.get(key)
+        if isinstance(value, dict) and isinstance(base, dict):
+            changed_kind = "kind" in value and "kind" in base and value["kind"] != base["kind"]
+            out[key] = value if changed_kind else _over_defaults(base, value)
+        else:
+            out[key] = value
+    return out
+
+
 def parse_overrides(items: list[str]) -> dict[str, Any]:
     """`["a.b=1", "c=[1, 2]"]` -> `{"a": {"b": 1}, "c": [1, 2]}` (values parsed as YAML)."""
     tree: dict[str, Any] = {}
@@ -112,7 +126,17 @@ def _field_model(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseMode
 
 
 def validate(model: type[M], data: dict[str, Any]) -> M:
-    """Build `model` from `data`, turning pydantic errors into one readable ConfigError."""
+    """Build `model` from `data`, turning pydantic errors into one readable ConfigError.
+
+    `data` is laid over the recipe's own defaults first, so a partial section (say
+    `trainer: {optim: {lr: 1e-5}}`) keeps the recipe's other values (its KL coefficient, clip
+    range, ...) instead of falling back to the section class's generic defaults.
+    """
+    try:
+        defaults = model().model_dump(mode="python", round_trip=True)
+    except ValidationError:
+        defaults = {}
+    data = _over_defaults(defaults, data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
