@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from zeroplay.eval.suites.common import distinct_questions
+
 READ_TOLERANCE = 0.05  # share of the axis span a read-off value may be off by
 MIN_GAP = 0.05  # least gap (share of the scale) between compared values or a max and runner-up
 MIN_DIFFERENCE = 0.15  # least difference asked about (share of the axis span)
@@ -207,15 +209,4 @@ FAMILIES: dict[str, Generator] = {
 
 def ask_about_chart(spec: Spec, rng: np.random.Generator, k: int) -> list[Question]:
     """Up to `k` distinct questions, from different families while families last."""
-    names = list(FAMILIES)
-    questions: list[Question] = []
-    texts: set[str] = set()
-    for _ in range(8):  # a small chart may allow fewer than k distinct questions
-        for position in rng.permutation(len(names)):
-            if len(questions) >= k:
-                return questions
-            question = FAMILIES[names[int(position)]](spec, rng)
-            if question is not None and question.text not in texts:
-                questions.append(question)
-                texts.add(question.text)
-    return questions[:k]
+    return distinct_questions(FAMILIES, spec, rng, k)

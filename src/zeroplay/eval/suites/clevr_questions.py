@@ -32,6 +32,7 @@ from zeroplay.eval.suites.clevr_language import (
     phrase,
     unique_filter,
 )
+from zeroplay.eval.suites.common import distinct_questions
 
 RELATION_PHRASES: dict[str, str] = {
     "left": "left of",
@@ -195,15 +196,4 @@ FAMILIES: dict[str, Generator] = {
 
 def ask_about_scene(scene: Scene, rng: np.random.Generator, k: int) -> list[Question]:
     """Up to `k` distinct questions, from different families while families last."""
-    names = list(FAMILIES)
-    questions: list[Question] = []
-    texts: set[str] = set()
-    for _ in range(8):  # a scene too small for k distinct questions gives fewer
-        for position in rng.permutation(len(names)):
-            if len(questions) >= k:
-                return questions
-            question = FAMILIES[names[int(position)]](scene, rng)
-            if question is not None and question.text not in texts:
-                questions.append(question)
-                texts.add(question.text)
-    return questions[:k]
+    return distinct_questions(FAMILIES, scene, rng, k)

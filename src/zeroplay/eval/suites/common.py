@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,3 +79,22 @@ def write_suite(out: Path, items: list[dict[str, Any]]) -> None:
 def suite_meta(name: str, options: SuiteOptions, **extra: Any) -> dict[str, Any]:
     """Metadata every item of a suite carries (which suite, seed and format made it)."""
     return {"suite": name, "seed": options.seed, "suite_version": SUITE_FORMAT_VERSION, **extra}
+
+
+def distinct_questions(
+    families: Mapping[str, Callable[[Any, Any], Any]], subject: Any, rng: Any, k: int
+) -> list[Any]:
+    """Up to `k` questions with distinct texts about `subject`, from different families while
+    families last (each family is `ask(subject, rng) -> question with .text, or None`)."""
+    names = list(families)
+    questions: list[Any] = []
+    texts: set[str] = set()
+    for _ in range(8):  # a small subject may allow fewer than k distinct questions
+        for position in rng.permutation(len(names)):
+            if len(questions) >= k:
+                return questions
+            question = families[names[int(position)]](subject, rng)
+            if question is not None and question.text not in texts:
+                questions.append(question)
+                texts.add(question.text)
+    return questions[:k]
