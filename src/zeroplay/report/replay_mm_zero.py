@@ -35,7 +35,7 @@ from zeroplay.report.replay_common import (
     source_line,
     where,
 )
-from zeroplay.report.replay_visplay import answers_vote_table
+from zeroplay.report.replay_visplay import answers_vote_table, graded_answer_row
 from zeroplay.report.run_files import RolloutRecord
 from zeroplay.report.series import number
 from zeroplay.report.svg_renders import render_svgs
@@ -264,18 +264,7 @@ def solver_episode(
         )
     rows = []
     for record in records:
-        data = record.data
-        correct = (number(data.get("accuracy")) or 0) > 0
-        rows.append(
-            [
-                fmt(data.get("sample_index")),
-                esc(data.get("answer") if data.get("answer") is not None else "(no box)"),
-                badge("matches label", "good") if correct else badge("differs", "bad"),
-                fmt(data.get("format")),
-                fmt(data.get("reward")),
-                folded_text("reasoning", data.get("text")),
-            ]
-        )
+        rows.append(graded_answer_row(record.data, "format"))
     body = (
         intro
         + key_value_table([("label (majority vote)", esc(first.get("label")))])

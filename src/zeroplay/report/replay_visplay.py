@@ -30,6 +30,20 @@ from zeroplay.report.run_files import RolloutRecord
 from zeroplay.report.series import number
 
 
+def graded_answer_row(data: dict[str, Any], format_key: str) -> list[str]:
+    """One sampled answer graded against its silver label: index, answer, match, format score,
+    reward, and the reasoning folded away (VisPlay's reasoner and MM-Zero's solver alike)."""
+    correct = (number(data.get("accuracy")) or 0) > 0
+    return [
+        fmt(data.get("sample_index")),
+        esc(data.get("answer") if data.get("answer") is not None else "(no box)"),
+        badge("matches label", "good") if correct else badge("differs", "bad"),
+        fmt(data.get(format_key)),
+        fmt(data.get("reward")),
+        folded_text("reasoning", data.get("text")),
+    ]
+
+
 def answers_vote_table(answers: Sequence[Any], label: Any) -> str:
     """Each distinct answer with its count, the majority (the vote's winner) marked."""
     shown = ["(no boxed answer)" if a is None else str(a) for a in answers]
@@ -125,18 +139,7 @@ def visplay_answers_episode(
         intro = note("The question text was not recorded with these samples.")
     rows = []
     for record in records:
-        data = record.data
-        correct = (number(data.get("accuracy")) or 0) > 0
-        rows.append(
-            [
-                fmt(data.get("sample_index")),
-                esc(data.get("answer") if data.get("answer") is not None else "(no box)"),
-                badge("matches label", "good") if correct else badge("differs", "bad"),
-                fmt(data.get("think_format")),
-                fmt(data.get("reward")),
-                folded_text("reasoning", data.get("text")),
-            ]
-        )
+        rows.append(graded_answer_row(record.data, "think_format"))
     samples = table(
         ["sample", "answer", "vs silver label", "<think> format", "reward", "reply"],
         rows,
