@@ -17,6 +17,7 @@ from zeroplay.data.clevr.edits import (
     apply_edit,
     check_edit,
 )
+from zeroplay.data.clevr.flat import FlatRenderer
 from zeroplay.data.clevr.raycast import Visibility, cast
 from zeroplay.data.clevr.render import MitsubaRenderer, RenderConfig
 from zeroplay.data.clevr.scene import Scene, SceneConfig, sample_layout
@@ -32,7 +33,7 @@ EDIT_TRIES = 20
 class ClevrPairConfig:
     """Settings of a CLEVR pair run. `edits` lists the kinds to draw from (uniformly per pair);
     `edit_count` overrides how many objects an edit touches (default: 2 for color_shape as in
-    Vision-Zero, 1 for the others)."""
+    Vision-Zero, 1 for the others); `renderer` picks Mitsuba or the flat renderer."""
 
     seed: int = 0
     scene: SceneConfig = field(default_factory=SceneConfig)
@@ -40,8 +41,12 @@ class ClevrPairConfig:
     edits: tuple[str, ...] = ("color_shape",)
     edit_count: int | None = None
     denoise: bool = True
+    # "mitsuba": path-traced (realistic); "flat": the fast numpy renderer (`flat.py`).
+    renderer: str = "mitsuba"
 
     def __post_init__(self) -> None:
+        if self.renderer not in ("mitsuba", "flat"):
+            raise ValueError(f"renderer must be mitsuba or flat, got {self.renderer!r}")
         if not self.edits:
             raise ValueError("need at least one edit kind")
         for kind in self.edits:
@@ -153,20 +158,23 @@ def _described(scene: Scene, index: int) -> dict[str, Any]:
 
 
 class ClevrPairMaker:
-    """Makes CLEVR pairs; `start` loads Mitsuba once per process."""
+    """Makes CLEVR pairs; `start` loads the renderer (Mitsuba: once per process)."""
 
     domain = "clevr"
 
     def __init__(self, config: ClevrPairConfig) -> None:
         self.config = config
-        self._renderer: MitsubaRenderer | None = None
+        self._renderer: MitsubaRenderer | FlatRenderer | None = None
 
     def settings(self) -> dict[str, Any]:
         return asdict(self.config)
 
     def start(self) -> None:
         if self._renderer is None:
-            self._renderer = MitsubaRenderer(self.config.render)
+            if self.config.renderer == "flat":
+                self._renderer = FlatRenderer()
+            else:
+                self._renderer = MitsubaRenderer(self.config.render)
 
     def __getstate__(self) -> dict[str, Any]:
         # Workers build their own renderer; a loaded Mitsuba does not pickle.
@@ -175,6 +183,8 @@ class ClevrPairMaker:
     def render(self, scene: Scene, visibility: Visibility, seed: int) -> np.ndarray:
         assert self._renderer is not None, "call start() first"
         image = self._renderer.render(scene, seed)
+        if self.config.renderer == "flat":
+            return image  # noise-free: nothing to denoise
         return denoise(image, visibility.labels) if self.config.denoise else image
 
     def make(self, index: int, folder: Path) -> PairOutcome:

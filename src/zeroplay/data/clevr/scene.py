@@ -77,12 +77,16 @@ class SceneConfig:
     # The threshold is given at 320x240 and scaled by image area for other sizes.
     min_visible_pixels: int = 100
     max_attempts: int = 200  # scenes tried before giving up
+    # Horizontal field of view; narrower than CLEVR's zooms in (small CPU-sized images).
+    fov_x: float = CLEVR_FOV_X_DEGREES
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_objects <= self.max_objects:
             raise ValueError("need 1 <= min_objects <= max_objects")
         if self.width < 8 or self.height < 8:
             raise ValueError("image must be at least 8x8 pixels")
+        if not 5.0 <= self.fov_x <= 120.0:
+            raise ValueError(f"fov_x must be between 5 and 120 degrees, got {self.fov_x}")
 
     def visible_pixel_threshold(self) -> int:
         """`min_visible_pixels` scaled from 320x240 to this image size (at least 1)."""
@@ -111,7 +115,7 @@ def _jitter(rng: np.random.Generator, point: Vec3, amount: float) -> Vec3:
 
 def sample_camera(rng: np.random.Generator, config: SceneConfig) -> Camera:
     position = _jitter(rng, CLEVR_CAMERA_POSITION, config.camera_jitter)
-    return Camera(position, (0.0, 0.0, 0.0), CLEVR_FOV_X_DEGREES, config.width, config.height)
+    return Camera(position, (0.0, 0.0, 0.0), config.fov_x, config.width, config.height)
 
 
 def sample_lights(rng: np.random.Generator, config: SceneConfig) -> tuple[Light, ...]:
