@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.models.tiny import TINY_ALIASES, cached_tiny
+from zeroplay.models.toy_cache import TOY_NAME, ToyNotBuiltError, built_toy_path
 
 # Module-name fragments that belong to the vision side of the supported VLM families; LoRA skips
 # them by default and `freeze_vision` freezes them.
@@ -87,6 +88,11 @@ def resolve_model_path(name: str) -> str:
     """
     if name in TINY_ALIASES:
         return str(cached_tiny(name))
+    if name == TOY_NAME:
+        try:
+            return str(built_toy_path())
+        except ToyNotBuiltError as exc:
+            raise ModelNotFoundError(str(exc)) from None
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").exists():

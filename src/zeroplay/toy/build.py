@@ -1,0 +1,259 @@
+"""Build the `toy` VLM offline: a Qwen2.5-VL-architecture model trained from scratch with
+zeroplay's own SFT on zeroplay's own generated data (see `corpus`).
+
+Steps (each seeded, so the same version and seed on the same machine give the same weights):
+1. a byte-level BPE tokenizer trained on the corpus's texts; merges may cross spaces but never a
+   newline, so the games' long fixed instructions cost few tokens (a CPU-sized model reads whole
+   game prompts) while the assistant's answer never merges with the prompt before it;
+2. a randomly initialised model (head size 32: vLLM's CPU attention refuses 16);
+3. the warm-start corpus rendered into a temporary folder;
+4. `zeroplay train sft` on it (the same recipe users run), full weights;
+5. the final weights and processor copied to the cache (or `--out`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from zeroplay.models.tiny import QWEN_CHAT_TEMPLATE, QWEN_SPECIALS
+from zeroplay.models.tiny_corpus import corpus_text
+from zeroplay.models.toy_cache import toy_is_built, toy_path
+from zeroplay.toy.corpus import CorpusSpec, corpus_texts, write_corpus
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class ToySpec:
+    """Sizes, corpus and SFT settings of a toy build (the default is the cached `toy`)."""
+
+    seed: int = 0
+    bpe_vocab: int = 2048
+    max_token_chars: int = 24
+    hidden: int = 192
+    layers: int = 4
+    heads: int = 6
+    kv_heads: int = 2
+    intermediate: int = 576
+    vision_hidden: int = 64
+    vision_layers: int = 2
+    vision_heads: int = 2
+    corpus: CorpusSpec = field(default_factory=CorpusSpec)
+    lr: float = 2e-3
+    epochs: float = 3.0
+    batch_size: int = 32
+    micro_batch_size: int = 16
+
+    def scaled_down(self) -> ToySpec:
+        """A seconds-long build with the same code path (tests)."""
+        small = CorpusSpec(scenes=12, questions_per_scene=1, pairs=12, game=self.corpus.game)
+        return replace(
+            self,
+            bpe_vocab=700,
+            hidden=64,
+            layers=1,
+            heads=2,
+            kv_heads=1,
+            intermediate=128,
+            vision_hidden=64,
+            vision_layers=1,
+            vision_heads=2,
+            corpus=small,
+            epochs=1.0,
+            batch_size=8,
+            micro_batch_size=8,
+        )
+
+
+def train_tokenizer(texts: list[str], vocab_size: int, max_token_chars: int) -> Any:
+    """Byte-level BPE over the texts; newlines are isolated so no token spans two lines."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(r"\n"), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(QWEN_SPECIALS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        max_token_length=max_token_chars,
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        unk_token=None,
+        additional_special_tokens=[
+            s for s in QWEN_SPECIALS if s not in ("<|im_end|>", "<|endoftext|>")
+        ],
+        clean_up_tokenization_spaces=False,
+    )
+
+
+def init_model(spec: ToySpec, tokenizer: Any, out: Path) -> None:
+    """Save a randomly initialised Qwen2.5-VL model and its processor to `out`."""
+    import torch
+    from transformers import (
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2_5_VLProcessor,
+        Qwen2VLImageProcessor,
+        Qwen2VLVideoProcessor,
+    )
+
+    tokenizer.chat_template = QWEN_CHAT_TEMPLATE
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_SPECIALS}
+    head_dim = spec.hidden // spec.heads
+    quarter = head_dim // 2 // 4
+    config = Qwen2_5_VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": spec.hidden,
+            "num_hidden_layers": spec.layers,
+            "num_attention_heads": spec.heads,
+            "num_key_value_heads": spec.kv_heads,
+            "intermediate_size": spec.intermediate,
+            "max_position_embeddings": 4096,
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": [head_dim // 2 - 2 * quarter, quarter, quarter],
+            },
+            "bos_token_id": None,
+            "eos_token_id": ids["<|im_end|>"],
+            "pad_token_id": ids["<|endoftext|>"],
+            "tie_word_embeddings": False,
+        },
+        vision_config={
+            "depth": spec.vision_layers,
+            "hidden_size": spec.vision_hidden,
+            "intermediate_size": 2 * spec.vision_hidden,
+            "num_heads": spec.vision_heads,
+            "out_hidden_size": spec.hidden,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "window_size": 56,
+            "fullatt_block_indexes": [spec.vision_layers - 1],
+        },
+        image_token_id=ids["<|image_pad|>"],
+        video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"],
+        vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(spec.seed)
+    model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    model.generation_config.eos_token_id = ids["<|im_end|>"]
+    model.generation_config.pad_token_id = ids["<|endoftext|>"]
+    model.generation_config.bos_token_id = None
+    # 168x126 scenes become 168x112 (6x4 = 24 merged image tokens); never more than 168x168.
+    sizes = {"shortest_edge": 56 * 56, "longest_edge": 168 * 168}
+    kwargs = {"size": sizes, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2}
+    processor = Qwen2_5_VLProcessor(
+        image_processor=Qwen2VLImageProcessor(**kwargs),
+        tokenizer=tokenizer,
+        video_processor=Qwen2VLVideoProcessor(**kwargs),
+        chat_template=QWEN_CHAT_TEMPLATE,
+    )
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+
+
+def _sft_config(spec: ToySpec, model_dir: Path, corpus: Path) -> Any:
+    from zeroplay.recipes.common import RunSection
+    from zeroplay.recipes.sft_config import Config, SftDataSection, SftModelSection, SftTrainSection
+    from zeroplay.rl.config import OptimConfig
+
+    return Config(
+        model=SftModelSection(name=str(model_dir), mode="shared", dtype="float32", device="cpu"),
+        run=RunSection(seed=spec.seed, save_every=0, keep_last=1),
+        data=SftDataSection(path=str(corpus)),
+        train=SftTrainSection(
+            optim=OptimConfig(
+                lr=spec.lr,
+                schedule="cosine",
+                warmup_ratio=0.03,
+                weight_decay=0.01,
+                max_grad_norm=1.0,
+            ),
+            batch_size=spec.batch_size,
+            micro_batch_size=spec.micro_batch_size,
+            epochs=spec.epochs,
+            mixed_precision="no",
+        ),
+    )
+
+
+def build_toy(spec: ToySpec, out: str | os.PathLike[str], work: Path | None = None) -> Path:
+    """Build the toy described by `spec` into `out` (must be absent or empty)."""
+    import torch
+
+    from zeroplay.recipes.sft import SftRun
+    from zeroplay.rl.checkpoint import latest_checkpoint
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty")
+    own_work = work is None
+    work = Path(tempfile.mkdtemp(prefix="zeroplay-toy-")) if work is None else work
+    threads = torch.get_num_threads()
+    try:
+        torch.manual_seed(spec.seed)
+        texts = corpus_texts(spec.corpus) + corpus_text().splitlines()
+        tokenizer = train_tokenizer(texts, spec.bpe_vocab, spec.max_token_chars)
+        init_dir = work / "init"
+        init_model(spec, tokenizer, init_dir)
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("toy corpus", total=spec.corpus.scenes + spec.corpus.pairs)
+            corpus = write_corpus(work / "corpus", spec.corpus, lambda n: bar.advance(task, n))
+        run_dir = work / "sft"
+        run = SftRun(_sft_config(spec, init_dir, corpus), run_dir)
+        run.resume()
+        run.train()
+        final = latest_checkpoint(run_dir)
+        assert final is not None, "the SFT run wrote no checkpoint"
+        for item in (final / "policy").iterdir():
+            shutil.copy2(item, out / item.name)
+        shutil.copy2(run_dir / "metrics.jsonl", out / "sft_metrics.jsonl")
+    finally:
+        torch.set_num_threads(threads)
+        if own_work:
+            shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def cached_toy(spec: ToySpec | None = None) -> Path:
+    """The cached toy build, building it first if needed (the first rename wins)."""
+    if toy_is_built():
+        return toy_path()
+    target = toy_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".toy-build-", dir=target.parent))
+    try:
+        build_toy(spec or ToySpec(), tmp / "model")
+        try:
+            os.rename(tmp / "model", target)
+        except OSError:
+            if not toy_is_built():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -1,0 +1,207 @@
+"""The toy's warm-start corpus: supervised chat records made from generated scenes and pairs.
+
+What it teaches (each record a user turn with one image and an assistant answer in \\boxed{}):
+- describing a picture (every object's colour and shape, left to right);
+- short questions about a scene in the evaluation harness's own prompt format (count, exist,
+  attribute, comparison and spatial questions from the CLEVR question generator);
+- the Vision-Zero game's formats: a clue turn (the game's real prompt for a random seat, role
+  and earlier clues; the answer names one object of the player's own picture) and the observer's
+  decision (the game's real prompt with every clue; the answer is a player number).
+
+Headroom by design: a clue names one random object, so the spy's clue gives it away only when it
+names a changed object; the decision targets are the true spy, but from such clues the spy is
+often undetectable, so the warm start learns the format and a weak detector, not a perfect one.
+Everything here is drawn from warm-start seeds only (`seeds.warm_start_seed`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from zeroplay.answers.parsed import Parsed
+from zeroplay.data.clevr.clevr_json import scene_json
+from zeroplay.data.clevr.pairs import sample_pair
+from zeroplay.data.clevr.scene import Scene
+from zeroplay.data.clevr.toy import TOY_SCENE, describe, object_phrase, renderer, toy_pair_config
+from zeroplay.data.seed_spaces import warm_start_seed
+from zeroplay.data.seeding import pair_rng
+from zeroplay.eval.items import BenchItem
+from zeroplay.eval.prompting import prompt_text
+from zeroplay.eval.suites.clevr_qa import sample_visible_scene
+from zeroplay.eval.suites.clevr_questions import ask_about_scene
+from zeroplay.games.vision_zero import VisionZeroGameConfig
+from zeroplay.games.vision_zero.prompts import clue_prompt, observer_prompt
+from zeroplay.games.vision_zero.result import ClueTurn
+from zeroplay.games.vision_zero.roles import ROLE_CIVILIAN, ROLE_SPY
+
+# The game the toy is taught to play: the released code's 4 players and observer decision, one
+# clue round (CPU-sized games), CLEVR wording.
+TOY_GAME = VisionZeroGameConfig(n_players=4, n_rounds=1, decision_mode="observer", domain="clevr")
+
+DESCRIBE_PROMPTS = (
+    "Describe the objects in this picture from left to right.",
+    "List every object you see, left to right, with its colour and shape.",
+    "What objects are in this picture? Name them from left to right.",
+)
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """How many items of each kind the corpus holds (scenes for QA/description, pairs for
+    the game formats) and the game the clue/decision records are written for."""
+
+    scenes: int = 1500
+    questions_per_scene: int = 2
+    pairs: int = 1500
+    decision_share: float = 0.5  # fraction of pairs that also give a decision record
+    game: VisionZeroGameConfig = field(default_factory=lambda: TOY_GAME)
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A completion as the game sees it (text only), for building prompts of earlier turns."""
+
+    text: str
+    finish_reason: str = "stop"
+
+
+def _record(image: str, prompt: str, answer: str) -> dict[str, Any]:
+    return {
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "image", "image": image}, {"type": "text", "text": prompt}],
+            },
+            {"role": "assistant", "content": [{"type": "text", "text": answer}]},
+        ]
+    }
+
+
+def _save(image: np.ndarray, path: Path) -> str:
+    Image.fromarray(image).save(path)
+    return path.name
+
+
+def _clue_turn(seat: int, phrase: str, is_spy: bool) -> ClueTurn:
+    text = f"\\boxed{{{phrase}}}"
+    return ClueTurn(
+        seat=seat,
+        round=1,
+        role=ROLE_SPY if is_spy else ROLE_CIVILIAN,
+        policy="default",
+        generated=_Written(text),
+        clue=Parsed.valid(phrase),
+        reasoning="",
+    )
+
+
+def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
+    """Description and question records about warm-start scene `index`."""
+    rng = pair_rng(warm_start_seed(1), index)
+    scene, visibility = sample_visible_scene(rng, TOY_SCENE)
+    name = _save(renderer().render(scene), folder / f"scene_{index:06d}.png")
+    prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
+    records = [_record(name, prompt, f"\\boxed{{{describe(scene)}}}")]
+    spec_json = scene_json(scene, visibility, name, index, {"renderer": "flat"})
+    for question in ask_about_scene(spec_json, rng, spec.questions_per_scene):
+        item = BenchItem(
+            id=f"warm-{index}",
+            question=question.text,
+            answer=question.answer,
+            answer_type=question.answer_type,
+        )
+        records.append(_record(name, prompt_text(item), f"\\boxed{{{question.answer}}}"))
+    return records
+
+
+def _random_phrase(scene: Scene, rng: random.Random) -> str:
+    return object_phrase(scene.objects[rng.randrange(len(scene.objects))])
+
+
+def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
+    """A clue-turn record (random seat and role) and sometimes a decision record for pair
+    `index`: the game's own prompts, with earlier clues that name one object each."""
+    pair = sample_pair(toy_pair_config(warm_start_seed(2)), index)
+    rng = random.Random(warm_start_seed(3) * 1_000_003 + index)
+    game = spec.game
+    paint = renderer()
+    original = _save(paint.render(pair.original), folder / f"pair_{index:06d}_o.png")
+    modified = _save(paint.render(pair.edit.modified), folder / f"pair_{index:06d}_m.png")
+    spy = rng.randint(1, game.n_players)
+    scenes = {True: pair.edit.modified, False: pair.original}
+    turns = [
+        _clue_turn(seat, _random_phrase(scenes[seat == spy], rng), seat == spy)
+        for seat in range(1, game.n_players + 1)
+    ]
+    speaker = rng.randint(1, game.n_players)
+    is_spy = speaker == spy
+    records = [
+        _record(
+            modified if is_spy else original,
+            clue_prompt(game, speaker, 1, is_spy, turns[: speaker - 1]),
+            f"\\boxed{{{turns[speaker - 1].clue.value}}}",
+        )
+    ]
+    if rng.random() < spec.decision_share:
+        records.append(_record(original, observer_prompt(game, turns), f"\\boxed{{{spy}}}"))
+    return records
+
+
+def write_corpus(
+    folder: str | Path, spec: CorpusSpec, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Write `corpus.jsonl` and its images into `folder`; returns the JSONL path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, Any]] = []
+    for index in range(spec.scenes):
+        records.extend(scene_records(index, folder, spec))
+        if progress:
+            progress(1)
+    for index in range(spec.pairs):
+        records.extend(pair_records(index, folder, spec))
+        if progress:
+            progress(1)
+    random.Random(warm_start_seed(4)).shuffle(records)
+    path = folder / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def corpus_texts(spec: CorpusSpec, n: int = 200) -> list[str]:
+    """Sample prompt and answer texts (no images rendered) for training the tokenizer."""
+    game = spec.game
+    rng = random.Random(warm_start_seed(5))
+    texts: list[str] = list(DESCRIBE_PROMPTS)
+    np_rng = pair_rng(warm_start_seed(5), 0)
+    for index in range(n):
+        scene, visibility = sample_visible_scene(np_rng, TOY_SCENE)
+        texts.append(f"\\boxed{{{describe(scene)}}}")
+        spec_json = scene_json(scene, visibility, "x.png", index, {})
+        for question in ask_about_scene(spec_json, np_rng, 3):
+            item = BenchItem(
+                id="t",
+                question=question.text,
+                answer=question.answer,
+                answer_type=question.answer_type,
+            )
+            texts.append(prompt_text(item))
+            texts.append(f"\\boxed{{{question.answer}}}")
+        turns = [
+            _clue_turn(seat, _random_phrase(scene, rng), False)
+            for seat in range(1, game.n_players + 1)
+        ]
+        spy = rng.randint(1, game.n_players)
+        speaker = rng.randint(1, game.n_players)
+        texts.append(clue_prompt(game, speaker, 1, speaker == spy, turns[: speaker - 1]))
+        texts.append(observer_prompt(game, turns))
+        texts.append(f"\\boxed{{{spy}}}")
+    return texts

@@ -1,0 +1,73 @@
+"""The toy model's build: deterministic, plain-transformers loadable, and held-out by seed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from zeroplay.data.clevr.toy import TOY_SCENE, describe
+from zeroplay.data.seed_spaces import eval_seed, warm_start_seed
+from zeroplay.data.seeding import pair_rng
+from zeroplay.eval.suites.clevr_qa import sample_visible_scene
+from zeroplay.toy.build import ToySpec, build_toy
+from zeroplay.toy.corpus import CorpusSpec, pair_records, scene_records
+
+
+def _digest(folder):
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_scaled_down_build_is_deterministic_and_loads_with_transformers(tmp_path):
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    spec = ToySpec().scaled_down()
+    a = build_toy(spec, tmp_path / "a")
+    b = build_toy(spec, tmp_path / "b")
+    assert _digest(a) == _digest(b)
+    model = AutoModelForImageTextToText.from_pretrained(a)
+    processor = AutoProcessor.from_pretrained(a)
+    config = model.config.text_config
+    assert config.hidden_size // config.num_attention_heads >= 32  # vLLM's CPU backend needs it
+    assert processor.tokenizer.eos_token == "<|im_end|>"
+    losses = [json.loads(x) for x in (a / "sft_metrics.jsonl").read_text().splitlines()]
+    assert any("loss" in r for r in losses)
+
+
+def test_full_spec_has_head_size_32():
+    spec = ToySpec()
+    assert spec.hidden // spec.heads >= 32 and spec.vision_hidden // spec.vision_heads >= 32
+
+
+def test_corpus_records_use_the_games_formats(tmp_path):
+    spec = CorpusSpec(scenes=1, pairs=1, decision_share=1.0)
+    scene = scene_records(0, tmp_path, spec)
+    assert scene[0]["messages"][1]["content"][0]["text"].startswith("\\boxed{")
+    assert all(r["messages"][0]["content"][0]["type"] == "image" for r in scene)
+    game = pair_records(0, tmp_path, spec)
+    clue, decision = game[0], game[1]
+    assert "Who is the spy?" in clue["messages"][0]["content"][1]["text"]
+    assert "judge" in decision["messages"][0]["content"][1]["text"]
+    vote = decision["messages"][1]["content"][0]["text"]
+    assert vote[len("\\boxed{") : -1] in {str(s) for s in range(1, spec.game.n_players + 1)}
+
+
+def test_evaluation_scenes_are_not_warm_start_scenes():
+    """Different seeds give different scenes: no held-out scene equals a warm-start scene."""
+
+    def layouts(seed, n):
+        out = set()
+        for i in range(n):
+            scene, _ = sample_visible_scene(pair_rng(seed, i), TOY_SCENE)
+            out.add(tuple((o.shape, o.color, round(o.x, 6), round(o.y, 6)) for o in scene.objects))
+        return out
+
+    warm = layouts(warm_start_seed(1), 40)
+    held = layouts(eval_seed(0, 1), 40)
+    assert not warm & held
+    scene, _ = sample_visible_scene(pair_rng(eval_seed(0, 1), 0), TOY_SCENE)
+    assert describe(scene).startswith("a ")
+    assert np.isfinite([o.x for o in scene.objects]).all()
