@@ -89,7 +89,8 @@ def _overrides(tree: dict, prefix: str = "") -> list[str]:
 
 
 def _cli(out: Path, *extra: str):
-    args = ["vision-zero", "--out", str(out), *_overrides(SMALL), "schedule.steps=2", *extra]
+    args = ["vision-zero", "--preset", "tiny", "--out", str(out), *_overrides(SMALL)]
+    args += ["schedule.steps=2", *extra]
     return runner.invoke(train_app, args)
 
 
@@ -230,7 +231,8 @@ def test_resume_restores_controller_and_baselines_and_continues_exactly(tmp_path
     ],
 )
 def test_config_errors_name_the_key(tmp_path, override, expected):
-    result = runner.invoke(train_app, ["vision-zero", "--out", str(tmp_path / "run"), override])
+    args = ["vision-zero", "--preset", "tiny", "--out", str(tmp_path / "run"), override]
+    result = runner.invoke(train_app, args)
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     for part in expected:
@@ -243,6 +245,8 @@ def test_missing_data_folder_says_how_to_make_pairs(tmp_path):
         train_app,
         [
             "vision-zero",
+            "--preset",
+            "tiny",
             "--out",
             str(tmp_path / "run"),
             "--data",

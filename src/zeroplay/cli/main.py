@@ -1,4 +1,4 @@
-"""The `zeroplay` command: train, data, eval, report, models, generate."""
+"""The `zeroplay` command: train, data, eval, report, proof, models, generate."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zeroplay.cli import data as data_cmd
 from zeroplay.cli import eval as eval_cmd
 from zeroplay.cli import generate as generate_cmd
 from zeroplay.cli import models as models_cmd
+from zeroplay.cli import proof as proof_cmd
 from zeroplay.cli import report as report_cmd
 from zeroplay.cli import train as train_cmd
 
@@ -28,6 +29,7 @@ app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(models_cmd.app, name="models")
 app.command("generate")(generate_cmd.generate)
 app.command("report")(report_cmd.report)
+app.command("proof")(proof_cmd.proof)
 
 
 def _version(value: bool) -> None:

@@ -8,12 +8,14 @@ from pathlib import Path
 import typer
 
 from zeroplay.cli.common import console, fail, quiet_libraries
+from zeroplay.cli.toy_model import ensure_model
 
 # recipe name -> module with Config, DEFAULT_PRESET, SHORTCUTS and train(config, out)
 RECIPES = {
     "vision-zero": "zeroplay.recipes.vision_zero",
     "visplay": "zeroplay.recipes.visplay",
     "mm-zero": "zeroplay.recipes.mm_zero",
+    "sft": "zeroplay.recipes.sft",
 }
 
 app = typer.Typer(
@@ -67,6 +69,7 @@ def run_recipe(
     except ConfigError as exc:
         fail(str(exc))
     target = out or default_out(recipe, name or Path(config_file).stem)
+    ensure_model(config.model.name)
     try:
         run_dir = module.train(config, target)
     except ConfigError as exc:
@@ -102,5 +105,10 @@ for _name, _help in (
         "VisPlay: an image-conditioned Questioner and a Reasoner trained on silver answers.",
     ),
     ("mm-zero", "MM-Zero: Proposer -> SVG CodeGen -> Solver, with no input images."),
+    (
+        "sft",
+        "Supervised fine-tuning on chat records (--data FILE.jsonl): loss on assistant tokens "
+        "only; the cold start before RL.",
+    ),
 ):
     app.command(_name, help=_help)(_command(_name))

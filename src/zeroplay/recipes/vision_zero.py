@@ -15,6 +15,7 @@ Running the same command again resumes from the last checkpoint. See docs/vision
 from __future__ import annotations
 
 import os
+import random
 import time
 from dataclasses import replace
 from functools import cache
@@ -53,6 +54,7 @@ from zeroplay.recipes.vision_zero_ranks import (
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
 from zeroplay.rl.policies import Policies
+from zeroplay.rl.reward_control import permute_rewards
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.samples import Sample
@@ -60,7 +62,7 @@ from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "VisionZeroRun", "train"]
 
-DEFAULT_PRESET = "tiny"
+DEFAULT_PRESET = "toy"
 SHORTCUTS = {"data": "data.path"}
 RECIPE = "vision-zero"
 POLICY = "default"  # one policy plays every seat and the judge (self-play)
@@ -202,6 +204,10 @@ class VisionZeroRun:
         rollout_seconds = time.perf_counter() - start
 
         samples = [Sample.from_turn(t, episode=r.game_id) for r in results for t in r.turns]
+        if self.config.control.permute_rewards:
+            # The proof's control: a per-step stream, so a resumed run permutes the same way.
+            control = random.Random(f"control/{self.config.run.seed}/{self.step}/{self.rank}")
+            permute_rewards(samples, control)
         assign_advantages(samples, self.specs, self.baselines, self._reduce)
         trained = [s for s in samples if self.controller.trains(s.stage)]
         stats = self.trainer.train(POLICY, trained)

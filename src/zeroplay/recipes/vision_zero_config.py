@@ -134,7 +134,11 @@ class GenerateSection(Strict):
     """Pairs the recipe makes itself (into RUN_DIR/data/pairs) when the data folder is missing
     or empty: fast chart pairs, or CLEVR scenes at a low resolution and sample count."""
 
-    kind: Literal["chart", "clevr"] = "chart"
+    kind: Literal["chart", "clevr", "toy"] = Field(
+        "chart",
+        description="chart pairs, Mitsuba CLEVR pairs, or the toy model's flat-shaded scenes "
+        "(seeded from the training seed space, disjoint from every evaluation seed)",
+    )
     pairs: int = Field(8, ge=1)
     width: int = Field(160, ge=16)
     height: int = Field(120, ge=16)
@@ -142,8 +146,8 @@ class GenerateSection(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> GenerateSection:
-        if self.kind == "chart" and self.spp is not None:
-            raise ValueError("spp applies to clevr pairs only; remove it for chart pairs")
+        if self.kind != "clevr" and self.spp is not None:
+            raise ValueError(f"spp applies to clevr pairs only; remove it for {self.kind} pairs")
         if self.kind == "chart" and (self.width < 160 or self.height < 120):
             raise ValueError("chart pairs need at least 160x120 pixels")
         return self
@@ -180,6 +184,13 @@ class ScheduleSection(Strict):
     )
 
 
+class ControlSection(Strict):
+    """The learning proof's control run: rewards permuted within each batch (per stage) before
+    advantages, so the training signal is destroyed and everything else stays equal."""
+
+    permute_rewards: bool = False
+
+
 class Config(Strict):
     """Everything a Vision-Zero run needs (written out in full to RUN_DIR/config.yaml)."""
 
@@ -194,3 +205,4 @@ class Config(Strict):
         loss=LossSettings(kl_coef=0.04, kl_estimator="k3", epsilon_low=0.2, epsilon_high=0.2),
     )
     schedule: ScheduleSection = ScheduleSection()
+    control: ControlSection = ControlSection()

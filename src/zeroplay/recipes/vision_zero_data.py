@@ -66,7 +66,7 @@ def open_pair(
 
 
 def generate_pairs_into(section: GenerateSection, folder: Path, seed: int) -> None:
-    """Make `section.pairs` chart or CLEVR pairs in `folder` (finished pairs are kept)."""
+    """Make `section.pairs` chart, CLEVR or toy pairs in `folder` (finished pairs are kept)."""
     from zeroplay.data.runner import generate_pairs
 
     if section.kind == "chart":
@@ -75,6 +75,16 @@ def generate_pairs_into(section: GenerateSection, folder: Path, seed: int) -> No
         maker = ChartPairMaker(
             ChartPairConfig(seed=seed, width=section.width, height=section.height)
         )
+    elif section.kind == "toy":
+        from dataclasses import replace
+
+        from zeroplay.data.clevr.pairs import ClevrPairMaker
+        from zeroplay.data.clevr.toy import TOY_SCENE, toy_pair_config
+        from zeroplay.data.seed_spaces import training_seed
+
+        config = toy_pair_config(training_seed(seed))
+        scene = replace(TOY_SCENE, width=section.width, height=section.height)
+        maker = ClevrPairMaker(replace(config, scene=scene))
     else:
         from zeroplay.data.clevr.pairs import ClevrPairConfig, ClevrPairMaker
         from zeroplay.data.clevr.render import RenderConfig

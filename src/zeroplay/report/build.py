@@ -30,6 +30,7 @@ from zeroplay.report.images import DEFAULT_MAX_SIDE, ThumbnailCache
 from zeroplay.report.mm_zero_files import data_records
 from zeroplay.report.mm_zero_panels import mm_zero_plots
 from zeroplay.report.page import plots_grid, render_page
+from zeroplay.report.proof_panel import proof_section
 from zeroplay.report.record_kinds import MM_ZERO, VISION_ZERO, VISPLAY, detect_recipe
 from zeroplay.report.replays import replays_html
 from zeroplay.report.run_files import RunFiles, load_run
@@ -41,7 +42,7 @@ from zeroplay.rl.rundir import atomic_write_bytes, atomic_write_text
 
 DEFAULT_EPISODES = 12
 # Plot files this package writes (older ones with these prefixes are replaced on each build).
-PLOT_PREFIXES = ("training_", "vision_zero_", "visplay_", "mm_zero_", "eval_")
+PLOT_PREFIXES = ("training_", "vision_zero_", "visplay_", "mm_zero_", "eval_", "proof_")
 MAX_PROBLEMS_SHOWN = 50
 RECIPE_TITLES = {VISION_ZERO: "Vision-Zero", VISPLAY: "VisPlay", MM_ZERO: "MM-Zero"}
 COEVOLUTION_ROWS = (
@@ -71,7 +72,15 @@ class ReportResult:
 def _check_run_dir(root: Path) -> None:
     if not root.is_dir():
         raise ReportError(f"{str(root)!r} is not a folder")
-    markers = ("config.yaml", "metrics.jsonl", "rollouts", "checkpoints", "phases")
+    markers = (
+        "config.yaml",
+        "metrics.jsonl",
+        "rollouts",
+        "checkpoints",
+        "phases",
+        "proof.json",
+        "proofs.json",
+    )
     if not any((root / m).exists() for m in markers):
         raise ReportError(
             f"{str(root)!r} is not a run directory (it has none of {', '.join(markers)})"
@@ -162,7 +171,10 @@ def build_report(
     """
     root = Path(run_dir)
     _check_run_dir(root)
-    run = load_run(root)
+    proof_html, proof_plots = proof_section(root)
+    # A proof folder: its table and plot, and the trained run's curves, games and replays.
+    trained = root / "trained"
+    run = load_run(trained if proof_html and (trained / "config.yaml").exists() else root)
     recipe = detect_recipe(run.config, run.metrics, [r.data for r in run.rollouts])
     if recipe == MM_ZERO:  # its data phases keep their records under data/, not rollouts/
         run.rollouts.extend(data_records(run.root, run.problems))
@@ -183,6 +195,11 @@ def build_report(
         else note("config.yaml is missing.")
     )
     sections = [
+        *(
+            [("proof", "Learning proof", proof_html + plots_grid(proof_plots, ""))]
+            if proof_html
+            else []
+        ),
         ("summary", "Summary", key_value_table(summary_rows(summary))),
         ("config", "Config", config_html),
         ("training", "Training curves", plots_grid(curves, "No training steps logged yet.")),
@@ -196,7 +213,7 @@ def build_report(
     subtitle = f"{root.resolve()} · model {summary.model or 'unknown'}"
     html = render_page(title, subtitle, sections)
 
-    plot_paths = _write_plots(root, [*curves, *recipe_plots, *eval_plots])
+    plot_paths = _write_plots(root, [*proof_plots, *curves, *recipe_plots, *eval_plots])
     html_path = Path(out) if out is not None else root / "report.html"
     atomic_write_text(html_path, html)
     return ReportResult(html_path, plot_paths, recipe, problems)

@@ -37,6 +37,12 @@ def _spot_the_difference(options: SuiteOptions, out: Path, progress: Progress | 
     return make_spot_the_difference(options, out, progress)
 
 
+def _toy_qa(options: SuiteOptions, out: Path, progress: Progress | None) -> int:
+    from zeroplay.eval.suites.toy_qa import make_toy_qa
+
+    return make_toy_qa(options, out, progress)
+
+
 SUITES: dict[str, Suite] = {
     "clevr-qa": Suite(
         "clevr-qa",
@@ -50,6 +56,11 @@ SUITES: dict[str, Suite] = {
         "spot-the-difference",
         "which object or property changed between two CLEVR images",
         _spot_the_difference,
+    ),
+    "toy-qa": Suite(
+        "toy-qa",
+        "questions about the toy model's flat-shaded scenes (held out by seed from its training)",
+        _toy_qa,
     ),
 }
 

@@ -1,0 +1,120 @@
+"""A proof's result: its metrics with intervals, written to `proof.json` and printed as a table.
+
+Each metric compares three models on the same held-out items: the warm start (`base`), the
+recipe's run (`trained`) and the control run (`control`, rewards permuted within each batch).
+`delta` = trained - base with its 95% interval `ci95`; `delta_vs_control` = trained - control
+with `ci95_vs_control`. A metric passes when both intervals lie above zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ProofMetric:
+    name: str
+    primary: bool
+    base: float
+    trained: float
+    control: float
+    delta: float
+    ci95: tuple[float, float]
+    n: int
+    interval: str  # "paired bootstrap" or "wilson vs 0.5"
+    delta_vs_control: float | None = None
+    ci95_vs_control: tuple[float, float] | None = None
+    ci95_trained: tuple[float, float] | None = None  # a rate's own interval (win rates)
+
+    @property
+    def passed(self) -> bool:
+        above_base = self.ci95[0] > 0
+        above_control = self.ci95_vs_control is None or self.ci95_vs_control[0] > 0
+        return above_base and above_control
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ci95"] = list(self.ci95)
+        for key in ("ci95_vs_control", "ci95_trained"):
+            if out[key] is not None:
+                out[key] = list(out[key])
+        out["passed"] = self.passed
+        return out
+
+
+@dataclass
+class ProofResult:
+    recipe: str
+    seed: int
+    base_model: str
+    wall_seconds: float
+    metrics: list[ProofMetric]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(m.passed for m in self.metrics if m.primary)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recipe": self.recipe,
+            "seed": self.seed,
+            "base_model": self.base_model,
+            "wall_seconds": round(self.wall_seconds, 1),
+            "passed": self.passed,
+            "metrics": [m.to_json() for m in self.metrics],
+            "details": self.details,
+        }
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "proof.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+    """Rows (recipe, metric, base, trained, control, delta [ci], vs control [ci], n, pass)."""
+    rows = []
+    for result in results:
+        for m in result["metrics"]:
+            ci = m["ci95"]
+            vs = m.get("ci95_vs_control")
+            rows.append(
+                [
+                    f"{result['recipe']} (seed {result['seed']})",
+                    m["name"] + (" *" if m["primary"] else ""),
+                    _fmt(m["base"]),
+                    _fmt(m["trained"]),
+                    _fmt(m["control"]),
+                    f"{m['delta']:+.3f} [{ci[0]:+.3f}, {ci[1]:+.3f}]",
+                    "-"
+                    if vs is None
+                    else f"{m['delta_vs_control']:+.3f} [{vs[0]:+.3f}, {vs[1]:+.3f}]",
+                    str(m["n"]),
+                    "yes" if m["passed"] else "no",
+                ]
+            )
+    return rows
+
+
+TABLE_HEADER = [
+    "recipe",
+    "metric (* primary)",
+    "base",
+    "trained",
+    "control",
+    "trained-base [95% CI]",
+    "trained-control [95% CI]",
+    "n",
+    "pass",
+]

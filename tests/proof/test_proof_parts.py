@@ -1,0 +1,128 @@
+"""Proof pieces: intervals computed by hand, the control's reward permutation, seed spaces."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+import torch
+
+from zeroplay.data.seed_spaces import (
+    EVAL_BASE,
+    SPAN,
+    TRAINING_BASE,
+    SeedError,
+    check_eval_seed,
+    eval_seed,
+    training_seed,
+    warm_start_seed,
+)
+from zeroplay.models.batching import PreparedPrompt
+from zeroplay.proof.result import ProofMetric, ProofResult, table_rows
+from zeroplay.proof.stats import paired_bootstrap, wilson
+from zeroplay.rl.reward_control import permute_rewards
+from zeroplay.rl.samples import Sample
+
+
+def test_wilson_matches_the_formula():
+    # 60 of 100: p = 0.6, z = 1.96 -> centre (0.6 + 0.019208) / 1.038415, half-width
+    # 1.959964 * sqrt(0.0024 + 0.00009604) / 1.038415.
+    lo, hi = wilson(60, 100)
+    z = 1.959963984540054
+    centre = (0.6 + z * z / 200) / (1 + z * z / 100)
+    half = z * math.sqrt(0.6 * 0.4 / 100 + z * z / 40000) / (1 + z * z / 100)
+    assert lo == pytest.approx(centre - half) and hi == pytest.approx(centre + half)
+    assert lo == pytest.approx(0.5020, abs=1e-4) and hi == pytest.approx(0.6906, abs=1e-4)
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_paired_bootstrap_on_constant_and_known_differences():
+    delta, lo, hi = paired_bootstrap([0, 0, 1, 1], [1, 1, 1, 1])
+    assert delta == pytest.approx(0.5)
+    assert 0.0 <= lo <= 0.5 <= hi <= 1.0
+    # Identical scores: the difference is exactly zero in every resample.
+    assert paired_bootstrap([1, 0, 1], [1, 0, 1]) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError):
+        paired_bootstrap([1], [1, 0])
+
+
+def test_bootstrap_interval_is_not_too_narrow():
+    rng = random.Random(0)
+    base = [float(rng.random() < 0.3) for _ in range(400)]
+    trained = [float(rng.random() < 0.5) for _ in range(400)]
+    delta, lo, hi = paired_bootstrap(base, trained, seed=1)
+    # The normal-approximation half-width of a difference of two independent rates.
+    se = math.sqrt(0.3 * 0.7 / 400 + 0.5 * 0.5 / 400)
+    assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.2)
+    assert lo < delta < hi
+
+
+def _sample(stage: str, reward: float) -> Sample:
+    prompt = PreparedPrompt(input_ids=torch.tensor([1, 2]))
+    return Sample(
+        prompt=prompt,
+        completion_ids=torch.tensor([3]),
+        old_logprobs=torch.tensor([-1.0]),
+        temperature=1.0,
+        reward=reward,
+        group="g",
+        role="r",
+        stage=stage,
+        policy="default",
+    )
+
+
+def test_control_permutes_rewards_within_each_stage_only():
+    samples = [_sample("clue", float(i)) for i in range(20)]
+    samples += [_sample("decision", 100.0 + i) for i in range(20)]
+    permute_rewards(samples, random.Random(3))
+    clue = [s.reward for s in samples if s.stage == "clue"]
+    decision = [s.reward for s in samples if s.stage == "decision"]
+    assert sorted(clue) == [float(i) for i in range(20)]  # same rewards ...
+    assert sorted(decision) == [100.0 + i for i in range(20)]
+    assert clue != sorted(clue) and decision != sorted(decision)  # ... on other samples
+
+
+def test_seed_spaces_are_disjoint():
+    assert warm_start_seed(SPAN - 1) < TRAINING_BASE
+    assert training_seed(SPAN - 1) < EVAL_BASE
+    seeds = {eval_seed(s, k) for s in (0, 1, SPAN - 1) for k in range(8)}
+    assert len(seeds) == 24 and min(seeds) >= EVAL_BASE
+    with pytest.raises(SeedError):
+        check_eval_seed(training_seed(5))
+    with pytest.raises(SeedError):
+        eval_seed(SPAN)
+    with pytest.raises(SeedError):
+        training_seed(-1)
+
+
+def test_proof_json_and_table(tmp_path):
+    good = ProofMetric(
+        "acc", True, 0.2, 0.5, 0.25, 0.3, (0.2, 0.4), 100, "paired bootstrap", 0.25, (0.1, 0.35)
+    )
+    weak = ProofMetric(
+        "qa", False, 0.5, 0.5, 0.5, 0.0, (-0.1, 0.1), 100, "paired bootstrap", 0.0, (-0.1, 0.1)
+    )
+    result = ProofResult("vision-zero", 3, "toy", 12.0, [good, weak])
+    assert result.passed
+    data = result.to_json()
+    assert data["metrics"][0]["passed"] and not data["metrics"][1]["passed"]
+    assert set(data["metrics"][0]) >= {
+        "name",
+        "primary",
+        "base",
+        "trained",
+        "control",
+        "delta",
+        "ci95",
+        "n",
+    }
+    path = result.write(tmp_path)
+    assert path.read_text().startswith("{")
+    rows = table_rows([data])
+    assert rows[0][1] == "acc *" and rows[0][-1] == "yes" and rows[1][-1] == "no"
+    below_control = ProofMetric(
+        "acc", True, 0.2, 0.5, 0.5, 0.3, (0.2, 0.4), 100, "paired bootstrap", 0.0, (-0.1, 0.1)
+    )
+    assert not ProofResult("vision-zero", 3, "toy", 1.0, [below_control]).passed
