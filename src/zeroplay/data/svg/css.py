@@ -14,6 +14,8 @@ from collections.abc import Iterable
 import tinycss2
 from tinycss2 import ast
 
+from zeroplay.data.svg.fonts import with_generic_fallback
+
 # Functions that fetch or embed a resource by reference, beyond `url()`.
 _LOADING_FUNCTIONS = frozenset(
     {"src", "image", "image-set", "-webkit-image-set", "cross-fade", "element", "paint"}
@@ -70,7 +72,10 @@ def sanitize_declarations(text: str) -> str:
     for item in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True):
         if item.type != "declaration" or not _tokens_are_safe(item.value):
             continue
-        serialized = f"{item.name}:{tinycss2.serialize(item.value).strip()}"
+        value = tinycss2.serialize(item.value).strip()
+        if item.lower_name == "font-family":
+            value = with_generic_fallback(value)
+        serialized = f"{item.name}:{value}"
         if item.important:
             serialized += " !important"
         if _canonical_text_is_safe(serialized):

@@ -26,6 +26,7 @@ from zeroplay.data.svg.css import (
     sanitize_declarations,
     sanitize_stylesheet,
 )
+from zeroplay.data.svg.fonts import with_generic_fallback
 from zeroplay.data.svg.limits import SvgLimits
 from zeroplay.data.svg.size import canvas_size
 
@@ -82,7 +83,7 @@ def _clean_attributes(attrib: dict[str, str]) -> list[tuple[str, str]]:
                 kept.append((name, cleaned))
             continue
         if attribute_value_is_safe(value):
-            kept.append((name, value))
+            kept.append((name, with_generic_fallback(value) if lowered == "font-family" else value))
     return kept
 
 
