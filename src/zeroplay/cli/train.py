@@ -16,6 +16,53 @@ RECIPES = {
     "mm-zero": "zeroplay.recipes.mm_zero",
 }
 
+DEFAULT_PRESET = "tiny"  # every recipe's DEFAULT_PRESET (not imported: --help stays fast)
+
+# The switches most runs change first, per recipe (shown by `zeroplay train RECIPE --help`).
+MAIN_SWITCHES = {
+    "vision-zero": {
+        "schedule.steps": "optimizer steps (one round of games each)",
+        "schedule.games_per_step": "games per step over all processes",
+        "model.mode": "shared | lora | separate: how the policy is held",
+        "game.n_players": "players per game (civilians + spy)",
+        "game.decision_reward": "paper or code vote reward",
+        "controller.mode": "Iterative-SPO stage switching (adaptive, fixed cycle, ...)",
+        "trainer.optim.lr": "learning rate",
+    },
+    "visplay": {
+        "schedule.iterations": "Questioner -> label -> Reasoner iterations",
+        "schedule.questioner_steps": "Questioner steps per iteration",
+        "schedule.reasoner_steps": "Reasoner steps per iteration",
+        "game.reward_variant": "paper or code Questioner reward",
+        "game.validate_type": "check the question type strictly (true) or not at all (false)",
+        "data.generate_charts": "charts to draw when no --data is given",
+        "trainer.optim.lr": "learning rate",
+    },
+    "mm-zero": {
+        "iterations": "Proposer -> CodeGen -> Solver iterations",
+        "proposer.steps": "Proposer steps per iteration (codegen.steps, solver.steps alike)",
+        "render.backend": "resvg | cairosvg (SVG renderer)",
+        "model.mode": "lora | shared | separate: how the three roles are held",
+        "trainer.optim.lr": "learning rate",
+    },
+}
+
+
+def recipe_epilog(recipe: str) -> str:
+    """The presets of `recipe` (one line each) and its main switches, for --help."""
+    from zeroplay.recipes.config_io import preset_names, preset_summary
+
+    names = preset_names(recipe)
+    switches = MAIN_SWITCHES[recipe]
+    width = max(map(len, names))
+    lines = [f"Presets (--preset NAME, default {DEFAULT_PRESET}):"]
+    lines += [f"  {name:<{width}}  {preset_summary(recipe, name, 72)}" for name in names]
+    width = max(map(len, switches))
+    lines.append("Main switches (key=value; every key is in RUN_DIR/config.yaml):")
+    lines += [f"  {key:<{width}}  {text}" for key, text in switches.items()]
+    return "\n\n".join(lines)  # typer joins single newlines; blank lines keep one per line
+
+
 app = typer.Typer(
     help=(
         "Train with a self-play recipe. Settings come from a preset (--preset, see "
@@ -37,6 +84,7 @@ def run_recipe(
     overrides: list[str],
 ) -> None:
     """Resolve the config of `recipe` and train (shared by the per-recipe commands)."""
+    from zeroplay.models.loader import ModelNotFoundError
     from zeroplay.recipes.common import default_out
     from zeroplay.recipes.config_io import (
         ConfigError,
@@ -69,7 +117,7 @@ def run_recipe(
     target = out or default_out(recipe, name or Path(config_file).stem)
     try:
         run_dir = module.train(config, target)
-    except ConfigError as exc:
+    except (ConfigError, ModelNotFoundError) as exc:
         fail(str(exc))
     console.print(f"[green]done[/]: {getattr(run_dir, 'root', run_dir)}")
 
@@ -103,4 +151,4 @@ for _name, _help in (
     ),
     ("mm-zero", "MM-Zero: Proposer -> SVG CodeGen -> Solver, with no input images."),
 ):
-    app.command(_name, help=_help)(_command(_name))
+    app.command(_name, help=_help, epilog=recipe_epilog(_name))(_command(_name))

@@ -49,6 +49,7 @@ from zeroplay.games.protocol import Context
 from zeroplay.models.loader import ModelNotFoundError
 from zeroplay.recipes.common import (
     ModelSection,
+    check_before_start,
     make_accelerator,
     prepare_run_dir,
     progress_bar,
@@ -174,6 +175,7 @@ def train(config: Config, out: str | os.PathLike[str], *, hooks: RunHooks | None
             "the mm-zero recipe runs in one process (its roles share one GPU as LoRA adapters); "
             "launch it without accelerate's multi-process launcher"
         )
+    check_before_start(out, config, config.model.name)
     run = prepare_run_dir(out, config)
     steps = {role: getattr(config, role).steps for role in ("proposer", "codegen", "solver")}
     plan = phase_plan(config.iterations, steps)
