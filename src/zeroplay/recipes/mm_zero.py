@@ -75,6 +75,7 @@ from zeroplay.recipes.mm_zero_config import (
 )
 from zeroplay.recipes.mm_zero_engine import StepEngine, step_rng_states
 from zeroplay.recipes.mm_zero_images import SolverImages
+from zeroplay.recipes.mm_zero_prompts import within_prompt_cap
 from zeroplay.recipes.mm_zero_store import (
     RECIPE,
     Phase,
@@ -511,8 +512,13 @@ class _Loop:
         )
         write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
         write_jsonl(folder / "labels.jsonl", tagged(labelled.records, **tags))
-        write_solver_items(folder / "train_set.jsonl", labelled.items, "renders")
+        # The released code's prompt cap (solver.max_prompt_tokens; 0 keeps everything).
+        train_set, over_cap = within_prompt_cap(
+            labelled.items, self.policies.processor, config.solver.max_prompt_tokens
+        )
+        write_solver_items(folder / "train_set.jsonl", train_set, "renders")
         summary = {
+            "solver_prompts_over_cap": over_cap,
             **{f"proposals/{key}": value for key, value in batch.metrics.items()},
             **{f"labelling/{key}": value for key, value in labelled.metrics.items()},
             "rollout_seconds": seconds,
