@@ -165,3 +165,16 @@ def test_works_in_spawned_worker_processes() -> None:
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_never_raises(a: str, b: str) -> None:
     assert isinstance(equivalent(a, b, timeout_s=2.0), bool)
+
+
+def test_the_worker_keeps_latex_parser_warnings_off_stderr(capfd) -> None:
+    from zeroplay.answers.grader_process import GraderProcess
+    from zeroplay.answers.grading import MATHRULER_TARGET
+
+    worker = GraderProcess(MATHRULER_TARGET)  # started now, so its stderr is captured
+    try:
+        for given in ("\\frac{1}", "\\frac", "\\sqrt{\\frac{2}}"):
+            worker.grade(given, "1/2", timeout_s=30.0)
+    finally:
+        worker.close()
+    assert "failed its substitution" not in capfd.readouterr().err

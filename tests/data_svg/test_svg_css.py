@@ -15,8 +15,10 @@ from zeroplay.data.svg.css import (
 def test_internal_references():
     assert is_internal_reference("#grad")
     assert is_internal_reference("  #a ")
-    assert is_internal_reference("data:image/png;base64,iVBORw0KGgo=")
-    assert is_internal_reference("DATA:IMAGE/JPEG;BASE64,/9j/")
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    assert is_internal_reference(f"data:image/png;base64,{png}")
+    assert is_internal_reference(f"DATA:IMAGE/JPEG;BASE64,{png}")  # the bytes decide
+    assert not is_internal_reference("data:image/png;base64,iVBORw0KGgo=")  # a signature only
     assert not is_internal_reference("data:image/svg+xml;base64,PHN2Zz4=")
     assert not is_internal_reference("data:text/css,body{}")
     assert not is_internal_reference("file:///etc/passwd")

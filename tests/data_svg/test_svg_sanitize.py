@@ -1,14 +1,20 @@
 """sanitize_svg: what is kept, what is stripped, what is refused, and that it never raises."""
 
+import base64
+import io
+import struct
 import time
 import xml.etree.ElementTree as ET
+import zlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from zeroplay.data.svg import SvgLimits, sanitize_svg, sanitize_svg_document
 
 NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+PNG_1X1 = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 
 
 def svg(body: str, attrs: str = 'width="100" height="50"') -> str:
@@ -88,7 +94,7 @@ def test_scripts_foreign_objects_and_unknown_elements_are_dropped_with_their_sub
 
 
 def test_external_references_are_removed_and_internal_ones_kept():
-    png = "data:image/png;base64,iVBORw0KGgo="
+    png = PNG_1X1
     text = svg(
         '<image href="file:///etc/passwd" width="5" height="5"/>'
         '<image xlink:href="/etc/passwd" width="5" height="5"/>'
@@ -234,3 +240,88 @@ def test_never_raises_on_svg_like_fragments(parts):
         root = ET.fromstring(result.value)  # whatever comes out is well-formed XML
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert int(root.get("width")) >= 1 and int(root.get("height")) >= 1
+
+
+def _data_uri(image: Image.Image, fmt: str, mime: str) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_embedded_rasters_are_checked_by_their_bytes_not_their_mime_type():
+    small = Image.new("RGB", (3, 2), "red")
+    kept = [
+        _data_uri(small, "PNG", "image/png"),
+        _data_uri(small, "JPEG", "image/jpeg"),
+        _data_uri(small, "GIF", "image/gif"),
+        _data_uri(small, "WEBP", "image/webp"),
+        _data_uri(small, "JPEG", "image/png"),  # a real raster under another raster type
+    ]
+    nested_svg = svg('<use href="#a"/>', 'width="9" height="9"').encode()
+    dropped = [
+        "data:image/png;base64," + base64.b64encode(nested_svg).decode(),  # SVG posing as PNG
+        "data:image/gif;base64," + base64.b64encode(b"GIF89a").decode(),  # a header only
+        "data:image/png;base64,!!!!",
+    ]
+    for uri in kept:
+        out = clean(svg(f'<image href="{uri}" width="5" height="5"/>'))
+        assert uri in out, uri[:40]
+        css = clean(svg(f"<rect style=\"fill:url('{uri}')\"/>"))
+        assert uri in css, uri[:40]
+    for uri in dropped:
+        out = clean(
+            svg(f'<image href="{uri}" width="5" height="5"/><rect style="fill:url({uri})"/>')
+        )
+        assert "data:" not in out, uri[:40]
+
+
+def test_an_embedded_raster_larger_than_the_canvas_cap_is_dropped():
+    # A 64 KB PNG that declares 25000 x 25000 pixels (it aborted the resvg worker).
+    header = struct.pack(">IIBBBBB", 25_000, 25_000, 1, 0, 0, 0, 0)
+    chunk = struct.pack(">I", len(header)) + b"IHDR" + header
+    chunk += struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
+    png = b"\x89PNG\r\n\x1a\n" + chunk
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    out = clean(svg(f'<image href="{uri}" width="5" height="5"/>'))
+    assert "data:" not in out
+    fits = _data_uri(Image.new("L", (2048, 2048)), "PNG", "image/png")
+    assert fits in clean(svg(f'<image href="{fits}" width="5" height="5"/>'))
+    smaller_cap = sanitize_svg(svg(f'<image href="{fits}"/>'), SvgLimits(max_side_px=1024))
+    assert smaller_cap.ok and "data:" not in smaller_cap.value
+
+
+def _filtered(primitives: str, view_box: str = "0 0 2048 2048", uses: int = 1) -> str:
+    rects = '<rect width="100%" height="100%" filter="url(#f)"/>' * uses
+    return (
+        f'<svg {NS} width="2048" height="2048" viewBox="{view_box}">'
+        f'<filter id="f">{primitives}</filter>{rects}</svg>'
+    )
+
+
+def test_filter_heavy_svgs_are_refused_at_once():
+    refused = {
+        '<feTurbulence baseFrequency="0.05" numOctaves="1000"/>': "numOctaves 1000",
+        '<feMorphology radius="50"/>': "feMorphology radius of 50 px",
+        '<feGaussianBlur stdDeviation="5000"/>': "feGaussianBlur stdDeviation of 5000 px",
+        '<feDropShadow stdDeviation="1 900"/>': "feDropShadow stdDeviation of 900 px",
+        '<feConvolveMatrix order="40"/>': "feConvolveMatrix order 40",
+        '<feOffset dx="1"/>' * 17: "more than 16 filter primitives",
+    }
+    for primitives, reason in refused.items():
+        started = time.perf_counter()
+        result = sanitize_svg(_filtered(primitives))
+        assert time.perf_counter() - started < 5
+        assert not result.ok and reason in result.reason, (primitives[:40], result.reason)
+    # A small radius in a tiny viewBox is a large one on the canvas.
+    tiny_box = sanitize_svg(_filtered('<feMorphology radius="1"/>', view_box="0 0 20 20"))
+    assert not tiny_box.ok and "radius of 102.4 px" in tiny_box.reason
+    by_bbox = _filtered('<feGaussianBlur stdDeviation="0.5"/>').replace(
+        '<filter id="f">', '<filter id="f" primitiveUnits="objectBoundingBox">'
+    )
+    assert not sanitize_svg(by_bbox).ok
+    many = sanitize_svg(_filtered('<feOffset dx="1"/>', uses=33))
+    assert not many.ok and "more than 32 elements use a filter" in many.reason
+    shadow = (
+        '<feGaussianBlur stdDeviation="3"/><feOffset dx="2" dy="2"/><feBlend in="SourceGraphic"/>'
+    )
+    assert sanitize_svg(_filtered(shadow, uses=12)).ok

@@ -84,3 +84,13 @@ def test_zero_or_negative_size_is_refused():
     assert not canvas_size("0", "10", None, LIMITS).ok
     assert not canvas_size("-5", "10", None, LIMITS).ok
     assert not canvas_size("0.2", "0.2", None, LIMITS).ok  # rounds to a 0 px side
+
+
+def test_oversized_canvas_is_refused_when_asked_as_the_released_code_did():
+    released = SvgLimits(max_side_px=16384, oversize="refuse")
+    refused = canvas_size("20000", "1000", None, released)
+    assert not refused.ok and refused.reason == "SVG side of 20000 px is above 16384"
+    at_cap = canvas_size("16384", "200", None, released)
+    assert at_cap.ok and (at_cap.value.width, at_cap.value.height) == (16384, 200)
+    scaled = canvas_size("20000", "400", None, SvgLimits(max_side_px=16384))
+    assert scaled.ok and scaled.value.width == 16384

@@ -256,7 +256,7 @@ def test_missing_data_folder_says_how_to_make_pairs(tmp_path):
     )
     assert result.exit_code == 2
     text = " ".join(result.output.split())
-    assert "is missing or holds no" in text and "zeroplay data clevr" in text
+    assert "does not exist" in text and "zeroplay data clevr" in text
 
 
 def test_presets_validate_and_name_their_source():

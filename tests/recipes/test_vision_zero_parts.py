@@ -103,13 +103,22 @@ def test_find_pairs_without_data_or_generation_explains(tmp_path):
 
 
 def test_find_pairs_generates_charts_into_the_run(tmp_path):
-    data = DataSection.model_validate(
-        {"path": str(tmp_path / "missing"), "generate": {"kind": "chart", "pairs": 2}}
-    )
+    data = DataSection.model_validate({"generate": {"kind": "chart", "pairs": 2}})
     pairs, folder = find_pairs(data, tmp_path / "run", seed=0)
     assert folder == tmp_path / "run" / "data" / "pairs"
     assert [p.domain for p in pairs] == ["chart", "chart"]
-    assert not (tmp_path / "missing").exists()  # the user's folder is never written
+
+
+def test_a_named_data_folder_is_used_or_refused_never_replaced_by_generated_pairs(tmp_path):
+    generate = {"kind": "chart", "pairs": 2}
+    missing = DataSection.model_validate({"path": str(tmp_path / "missing"), "generate": generate})
+    with pytest.raises(ConfigError, match="does not exist"):
+        find_pairs(missing, tmp_path / "run", seed=0)
+    _public_pairs(tmp_path / "broken", 2, broken=(0, 1))
+    unreadable = DataSection.model_validate({"path": str(tmp_path / "broken"), "domain": "clevr"})
+    with pytest.raises(ConfigError, match=r"none of the 2 pairs .* can be read"):
+        find_pairs(unreadable, tmp_path / "run", seed=0)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "missing").exists()
 
 
 # -- the game stream ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -27,6 +28,16 @@ def load_target(spec: str) -> Callable[[str, str], object]:
     module_name, _, function_name = spec.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, function_name)
+
+
+def quiet_latex_parser() -> None:
+    """Silence pylatexenc's per-call warnings ("macro '\\frac' failed its substitution!").
+
+    MathRuler's normaliser parses every answer with pylatexenc, which logs a warning for each
+    malformed macro it meets; model answers are full of them, and they flooded the parent's
+    stderr. Errors still show.
+    """
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -67,6 +78,7 @@ def main(argv: list[str]) -> int:
     extra_paths = json.loads(os.environ.get(SYS_PATH_ENV, "[]"))
     sys.path.extend(path for path in extra_paths if path not in sys.path)
     _limit_memory(memory_mb)
+    quiet_latex_parser()
     grade = load_target(target)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     replies.write(READY)

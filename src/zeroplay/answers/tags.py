@@ -138,3 +138,27 @@ def first_tag(
     if require_nonempty and not value:
         return Parsed.invalid(f"empty <{tag}>")
     return Parsed.valid(value)
+
+
+_THINK_TAGS = re.compile(r"<(/?)think>", re.IGNORECASE)
+
+
+def remove_think_blocks(text: str, replacement: str = " ") -> str:
+    """`text` with each `<think>...</think>` block (case-insensitive) replaced by `replacement`.
+
+    Same result as `re.sub(r"<think>.*?</think>", replacement, text, flags=DOTALL | IGNORECASE)`
+    but linear: the lazy regex rescans the rest of the text from every unclosed `<think>`
+    (5,000 of them took 1.5 s, 1 MB more than 20 s). An unclosed `<think>` is kept as text.
+    """
+    pieces: list[str] = []
+    kept_from = 0
+    opened_at = -1
+    for tag in _THINK_TAGS.finditer(text):
+        if not tag.group(1):
+            if opened_at < 0:
+                opened_at = tag.start()
+        elif opened_at >= 0:
+            pieces += [text[kept_from:opened_at], replacement]
+            kept_from, opened_at = tag.end(), -1
+    pieces.append(text[kept_from:])
+    return "".join(pieces)

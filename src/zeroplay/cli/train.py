@@ -18,6 +18,57 @@ RECIPES = {
     "sft": "zeroplay.recipes.sft",
 }
 
+DEFAULT_PRESET = "tiny"  # every recipe's DEFAULT_PRESET (not imported: --help stays fast)
+
+# The switches most runs change first, per recipe (shown by `zeroplay train RECIPE --help`).
+MAIN_SWITCHES = {
+    "vision-zero": {
+        "schedule.steps": "optimizer steps (one round of games each)",
+        "schedule.games_per_step": "games per step over all processes",
+        "model.mode": "shared | lora | separate: how the policy is held",
+        "game.n_players": "players per game (civilians + spy)",
+        "game.decision_reward": "paper or code vote reward",
+        "controller.mode": "Iterative-SPO stage switching (adaptive, fixed cycle, ...)",
+        "trainer.optim.lr": "learning rate",
+    },
+    "visplay": {
+        "schedule.iterations": "Questioner -> label -> Reasoner iterations",
+        "schedule.questioner_steps": "Questioner steps per iteration",
+        "schedule.reasoner_steps": "Reasoner steps per iteration",
+        "game.reward_variant": "paper or code Questioner reward",
+        "game.non_answers": "counted | excluded: how unanswered replies enter the confidence",
+        "game.validate_type": "true: refuse questions whose type is none of the three classes",
+        "data.generate_charts": "charts to draw when no --data is given",
+        "trainer.optim.lr": "learning rate",
+    },
+    "mm-zero": {
+        "iterations": "Proposer -> CodeGen -> Solver iterations",
+        "proposer.steps": "Proposer steps per iteration (codegen.steps, solver.steps alike)",
+        "render.backend": "resvg | cairosvg (SVG renderer)",
+        "render.max_side_px": "canvas cap in px; larger SVGs are scaled down",
+        "render.oversize": "scale | refuse: SVG sides above max_side_px",
+        "solver.max_prompt_tokens": "drop Solver training prompts longer than this (0: no cap)",
+        "model.mode": "lora | shared | separate: how the three roles are held",
+        "trainer.optim.lr": "learning rate",
+    },
+}
+
+
+def recipe_epilog(recipe: str) -> str:
+    """The presets of `recipe` (one line each) and its main switches, for --help."""
+    from zeroplay.recipes.config_io import preset_names, preset_summary
+
+    names = preset_names(recipe)
+    switches = MAIN_SWITCHES[recipe]
+    width = max(map(len, names))
+    lines = [f"Presets (--preset NAME, default {DEFAULT_PRESET}):"]
+    lines += [f"  {name:<{width}}  {preset_summary(recipe, name, 72)}" for name in names]
+    width = max(map(len, switches))
+    lines.append("Main switches (key=value; every key is in RUN_DIR/config.yaml):")
+    lines += [f"  {key:<{width}}  {text}" for key, text in switches.items()]
+    return "\n\n".join(lines)  # typer joins single newlines; blank lines keep one per line
+
+
 app = typer.Typer(
     help=(
         "Train with a self-play recipe. Settings come from a preset (--preset, see "
@@ -39,6 +90,7 @@ def run_recipe(
     overrides: list[str],
 ) -> None:
     """Resolve the config of `recipe` and train (shared by the per-recipe commands)."""
+    from zeroplay.models.loader import ModelNotFoundError
     from zeroplay.recipes.common import default_out
     from zeroplay.recipes.config_io import (
         ConfigError,
@@ -72,7 +124,7 @@ def run_recipe(
     ensure_model(config.model.name)
     try:
         run_dir = module.train(config, target)
-    except ConfigError as exc:
+    except (ConfigError, ModelNotFoundError) as exc:
         fail(str(exc))
     console.print(f"[green]done[/]: {getattr(run_dir, 'root', run_dir)}")
 
@@ -111,4 +163,4 @@ for _name, _help in (
         "only; the cold start before RL.",
     ),
 ):
-    app.command(_name, help=_help)(_command(_name))
+    app.command(_name, help=_help, epilog=recipe_epilog(_name))(_command(_name))

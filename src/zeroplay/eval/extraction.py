@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from zeroplay.answers.boxed import last_boxed
 from zeroplay.answers.parsed import Parsed
+from zeroplay.answers.tags import remove_think_blocks
 from zeroplay.eval.answer_types import YES_NO, normalize_words, option_letters
 from zeroplay.eval.items import BenchItem
 
@@ -30,8 +31,6 @@ _ANSWER_PHRASE = re.compile(
 # A whole response that is one letter, optionally wrapped: "B", "(B)", "**B.**", "[b]".
 _LONE_LETTER = re.compile(r"[\s\*\(\[]*([A-Za-z])[\s\*\)\]\.:]*")
 _WORD = re.compile(r"[A-Za-z]+")
-# Reasoning models may think inside <think>...</think>; the answer comes after it.
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def extract_answer(response: str, item: BenchItem) -> Parsed[Extracted]:
     boxed = last_boxed(response)
     if boxed.ok and boxed.value is not None:
         return Parsed.valid(Extracted(boxed.value, "boxed"))
-    after_thinking = _THINK.sub(" ", response).strip()
+    after_thinking = remove_think_blocks(response).strip()
     if item.answer_type == "choice":
         return _choice_fallback(after_thinking, item)
     if item.answer_type == "yesno":

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from zeroplay.answers.parsed import Parsed
+from zeroplay.answers.tags import remove_think_blocks
 from zeroplay.eval.answer_types import option_letters
 from zeroplay.eval.items import BenchItem
 from zeroplay.eval.prompting import OPTIONS_HEADER
@@ -34,7 +35,6 @@ MAX_QUESTION_CHARS = 2000
 MAX_ANSWER_CHARS = 1000
 
 _VERDICT = re.compile(r"\b(correct|incorrect)\b", re.IGNORECASE)
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def judge_query(item: BenchItem, extracted: str | None, response: str) -> JudgeQ
     if extracted is not None:
         shown = extracted[:MAX_ANSWER_CHARS]
     else:
-        tail = _THINK.sub(" ", response).strip()[-TAIL_CHARS:]
+        tail = remove_think_blocks(response).strip()[-TAIL_CHARS:]
         shown = NO_ANSWER_NOTE + (tail if tail else "(empty response)")
     prompt = JUDGE_TEMPLATE.format(
         question=_question_with_options(item), gold=_gold(item), answer=shown
@@ -83,7 +83,7 @@ def read_verdict(reply: str) -> Parsed[bool]:
     """True for CORRECT, False for INCORRECT: the first of the two words after any thinking."""
     if not isinstance(reply, str):
         return Parsed.invalid("reply is not text")
-    match = _VERDICT.search(_THINK.sub(" ", reply))
+    match = _VERDICT.search(remove_think_blocks(reply))
     if match is None:
         return Parsed.invalid("reply says neither CORRECT nor INCORRECT")
     return Parsed.valid(match.group(1).lower() == "correct")

@@ -11,9 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import yaml
 from pydantic import Field
 
-from zeroplay.models.loader import DEFAULT_LORA_TARGETS, LoraSettings, ModelSettings
+from zeroplay.models.loader import (
+    DEFAULT_LORA_TARGETS,
+    LoraSettings,
+    ModelNotFoundError,
+    ModelSettings,
+    resolve_model_path,
+)
 from zeroplay.recipes.config_io import ConfigError, to_yaml
 from zeroplay.rl.config import Strict
 from zeroplay.rl.rundir import RunDir, atomic_write_text
@@ -143,20 +150,71 @@ def prepare_run_dir(out: str | os.PathLike[str], config: Any, *, is_main: bool =
     """Create the run directory and write its resolved config, or check it on resume.
 
     Re-running the same command resumes; a different config in an existing run directory is an
-    error (a resumed run must not silently change its settings).
+    error that names the differing keys (a resumed run must not silently change its settings).
     """
     run = RunDir(out)
     text = to_yaml(config)
     if run.config.exists():
-        if run.config.read_text(encoding="utf-8") != text:
-            raise ConfigError(
-                f"{run.root} already holds a run with a different config ({run.config}); "
-                "rerun with the same settings to resume, or choose another --out"
-            )
+        _check_same_config(run, text)
     elif is_main:
-        run.create()
-        atomic_write_text(run.config, text)
+        try:
+            run.create()
+            atomic_write_text(run.config, text)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot write the run folder {str(run.root)!r} ({error.strerror or error}); "
+                "choose another --out"
+            ) from None
     return run
+
+
+def check_before_start(out: str | os.PathLike[str], config: Any, model_name: str) -> None:
+    """Check what can fail before a run writes anything: the run folder and the model.
+
+    A failed start must leave nothing behind that a corrected rerun would trip over (a
+    config.yaml written before the model turned out to be missing made the rerun's config
+    "different"). Raises ConfigError with a one-line reason.
+    """
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"--out {str(root)!r} is a file, not a run folder")
+    existing = root.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"--out {str(root)!r} lies under {str(existing)!r}, which is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {str(root)!r} cannot be written ({str(existing)!r} is read-only)")
+    run = RunDir(root)
+    if run.config.is_file():
+        _check_same_config(run, to_yaml(config))
+    try:
+        resolve_model_path(model_name)
+    except ModelNotFoundError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _check_same_config(run: RunDir, text: str) -> None:
+    """Refuse to resume `run` with a config other than its own, naming the keys that differ."""
+    old = run.config.read_text(encoding="utf-8")
+    if old == text:
+        return
+    try:
+        before = _flatten(yaml.safe_load(old) or {})
+    except yaml.YAMLError:
+        before = {}
+    after = _flatten(yaml.safe_load(text) or {})
+    keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    shown = ", ".join(
+        f"{k} ({before.get(k, '<unset>')!r} there, {after.get(k, '<unset>')!r} now)"
+        for k in keys[:5]
+    )
+    more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+    differs = f": {shown}{more}" if keys else ""
+    raise ConfigError(
+        f"{run.root} already holds a run with a different config{differs}; rerun with the same "
+        "settings to resume, or choose another --out"
+    )
 
 
 def progress_bar(total: int, description: str, disable: bool = False):

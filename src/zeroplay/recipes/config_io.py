@@ -7,6 +7,7 @@ types are rejected with a message that names the key and the valid choices.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +28,26 @@ def preset_names(recipe: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_summary(recipe: str, name: str, width: int = 110) -> str:
+    """The first sentence of a preset's leading comment, at most `width` characters (for --help)."""
+    path = resources.files("zeroplay") / "configs" / recipe.replace("-", "_") / f"{name}.yaml"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    text = " ".join(lines)
+    if text.lower().startswith(f"{name}:"):
+        text = text[len(name) + 1 :].strip()
+    # End at the first ". " or ": " that leaves at least 40 characters (so "tiny: reproduces
+    # nothing." is followed by what the preset does).
+    cuts = [m.start() for m in re.finditer(r"[.:] ", text) if m.start() >= 40]
+    sentence = text[: cuts[0] + (text[cuts[0]] == ".")] if cuts else text
+    if len(sentence) > width:
+        sentence = sentence[: width - 3].rsplit(" ", 1)[0].rstrip(",;") + "..."
+    return sentence
 
 
 def read_preset(recipe: str, name: str) -> dict[str, Any]:
@@ -148,6 +169,11 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
                 parent = _field_model(model, loc[:-1]) or model
                 valid = ", ".join(parent.model_fields)
                 lines.append(f"unknown key {key!r}; valid keys here: {valid}")
+            elif isinstance(err.get("input"), dict):
+                # A cross-field check of a whole section: its message names the fields; the
+                # section's values would bury it.
+                message = err["msg"].removeprefix("Value error, ")
+                lines.append(f"{key}: {message}" if key else message)
             else:
                 lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
         raise ConfigError("; ".join(lines)) from None

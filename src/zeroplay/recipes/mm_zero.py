@@ -49,6 +49,7 @@ from zeroplay.games.protocol import Context
 from zeroplay.models.loader import ModelNotFoundError
 from zeroplay.recipes.common import (
     ModelSection,
+    check_before_start,
     make_accelerator,
     prepare_run_dir,
     progress_bar,
@@ -74,6 +75,7 @@ from zeroplay.recipes.mm_zero_config import (
 )
 from zeroplay.recipes.mm_zero_engine import StepEngine, step_rng_states
 from zeroplay.recipes.mm_zero_images import SolverImages
+from zeroplay.recipes.mm_zero_prompts import within_prompt_cap
 from zeroplay.recipes.mm_zero_store import (
     RECIPE,
     Phase,
@@ -174,6 +176,7 @@ def train(config: Config, out: str | os.PathLike[str], *, hooks: RunHooks | None
             "the mm-zero recipe runs in one process (its roles share one GPU as LoRA adapters); "
             "launch it without accelerate's multi-process launcher"
         )
+    check_before_start(out, config, config.model.name)
     run = prepare_run_dir(out, config)
     steps = {role: getattr(config, role).steps for role in ("proposer", "codegen", "solver")}
     plan = phase_plan(config.iterations, steps)
@@ -509,8 +512,13 @@ class _Loop:
         )
         write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
         write_jsonl(folder / "labels.jsonl", tagged(labelled.records, **tags))
-        write_solver_items(folder / "train_set.jsonl", labelled.items, "renders")
+        # The released code's prompt cap (solver.max_prompt_tokens; 0 keeps everything).
+        train_set, over_cap = within_prompt_cap(
+            labelled.items, self.policies.processor, config.solver.max_prompt_tokens
+        )
+        write_solver_items(folder / "train_set.jsonl", train_set, "renders")
         summary = {
+            "solver_prompts_over_cap": over_cap,
             **{f"proposals/{key}": value for key, value in batch.metrics.items()},
             **{f"labelling/{key}": value for key, value in labelled.metrics.items()},
             "rollout_seconds": seconds,

@@ -139,6 +139,11 @@ class RenderSection(Strict):
     max_elements: int = Field(_LIMITS.max_elements, ge=1)
     max_side_px: int = Field(_LIMITS.max_side_px, ge=1)
     max_aspect_ratio: float = Field(_LIMITS.max_aspect_ratio, ge=1)
+    oversize: Literal["scale", "refuse"] = Field(
+        _LIMITS.oversize,
+        description="an SVG side above max_side_px: scale the canvas down, or refuse the SVG "
+        "(the released code refused sides above 16384)",
+    )
     min_pixels: int | None = Field(None, ge=1)
     max_pixels: int | None = Field(None, ge=1)
 
@@ -155,6 +160,7 @@ class RenderSection(Strict):
                 max_elements=self.max_elements,
                 max_side_px=self.max_side_px,
                 max_aspect_ratio=self.max_aspect_ratio,
+                oversize=self.oversize,
             ),
             start_method=self.start_method,
             startup_timeout_s=self.startup_timeout_s,
@@ -218,6 +224,12 @@ class SolverPhase(Strict):
     proposals: int = Field(5000, ge=1)
     rollout_batch: int = Field(512, ge=1)
     global_batch: int = Field(64, ge=1)
+    max_prompt_tokens: int = Field(
+        0,
+        ge=0,
+        description="drop training items whose Solver prompt (text + image tokens) is longer "
+        "(the released code's max_prompt_length 8192); 0: no cap",
+    )
 
 
 class MMZeroRunSection(RunSection):

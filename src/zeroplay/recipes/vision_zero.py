@@ -31,6 +31,7 @@ from zeroplay.games.vision_zero import (
     play_game,
 )
 from zeroplay.recipes.common import (
+    check_before_start,
     make_accelerator,
     prepare_run_dir,
     progress_bar,
@@ -44,7 +45,13 @@ from zeroplay.recipes.vision_zero_advantages import (
     new_baselines,
 )
 from zeroplay.recipes.vision_zero_config import Config
-from zeroplay.recipes.vision_zero_data import GameStream, check_domains, find_pairs, game_indices
+from zeroplay.recipes.vision_zero_data import (
+    GameStream,
+    check_domains,
+    find_pairs,
+    game_indices,
+    user_pairs,
+)
 from zeroplay.recipes.vision_zero_ranks import (
     combine_over_ranks,
     gather_objects,
@@ -317,6 +324,8 @@ def _game_configs(config: Config):
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     """Train (or resume, or find finished) the run in `out`; returns its run directory."""
+    check_before_start(out, config, config.model.name)
+    user_pairs(config.data)  # a named data folder must be usable before anything is written
     finished = RunDir(out)
     if finished.phase_done(PHASE):
         prepare_run_dir(out, config)  # a different config in a finished run is still an error

@@ -39,7 +39,12 @@ from zeroplay.games.visplay import (
     relabel_questions,
     silver_label_agreement,
 )
-from zeroplay.recipes.common import prepare_run_dir, progress_bar, seed_everything
+from zeroplay.recipes.common import (
+    check_before_start,
+    prepare_run_dir,
+    progress_bar,
+    seed_everything,
+)
 from zeroplay.recipes.visplay_config import ROLES, Config, phase_names, split_phase
 from zeroplay.recipes.visplay_images import (
     ImageSource,
@@ -92,6 +97,7 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     accelerator = make_two_role_accelerator(config.model.mode, config.trainer.mixed_precision)
     is_main = accelerator.is_main_process
     images = open_user_images(config.data)  # checked before the run directory is made
+    check_before_start(out, config.identity(), config.model.name)
     run = prepare_run_dir(out, config.identity(), is_main=is_main)
     accelerator.wait_for_everyone()
     phases = phase_names(config.schedule.iterations)

@@ -66,6 +66,7 @@ class GameSection(Strict):
     reward_samples: int = _PAPER.reward_samples
     validate_type: bool = _PAPER.validate_type
     drop_non_answers: bool = _PAPER.drop_non_answers
+    non_answers: Literal["counted", "excluded"] = _PAPER.non_answers
     no_merge_rule: bool = _PAPER.no_merge_rule
     grade_timeout_s: float = _PAPER.grade_timeout_s
     questions_per_image: int = _PAPER.questions_per_image

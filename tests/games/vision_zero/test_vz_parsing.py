@@ -72,6 +72,13 @@ def test_reasoning_is_text_before_last_box() -> None:
         ("N.A.", ABSTAIN),
         ("n / a", ABSTAIN),
         ("\\text{N/A}", ABSTAIN),
+        # Nested wrappers unwrap like a single \\text{} does.
+        ("\\boxed{3}", 3),
+        ("\\text{\\boxed{3}}", 3),
+        ("\\textbf{\\text{Player 2}}", 2),
+        ("\\mathbf{\\mathrm{4}}", 4),
+        ("\\boxed{\\textbf{N/A}}", ABSTAIN),
+        ("\\textbf{\\boxed{\\text {1}}}", 1),
     ],
 )
 def test_valid_votes(content: str, expected: object) -> None:
@@ -90,6 +97,7 @@ def test_valid_votes(content: str, expected: object) -> None:
         ("\\boxed{" + "7" * 5000 + "}", "player number 777777777777..."),
         ("\\boxed{Player 3 is the spy}", "not a player number or N/A"),
         ("\\boxed{1 or 2}", "not a player number or N/A"),
+        ("\\boxed{{3}}", "not a player number or N/A"),  # a bare brace is not a wrapper
         ("\\boxed{none}", "not a player number or N/A"),
         ("\\boxed{}", "empty \\boxed{}"),
         ("I vote 3", "no \\boxed{...}"),

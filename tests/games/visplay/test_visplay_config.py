@@ -19,7 +19,8 @@ def test_defaults_follow_the_paper() -> None:
     assert (cfg.questions_per_image, cfg.reasoner_group_size) == (8, 8)
     assert cfg.bleu_distance_threshold == 0.5
     assert cfg.prompt_style == "consistent"
-    assert cfg.drop_non_answers and not cfg.no_merge_rule and cfg.validate_type
+    assert cfg.drop_non_answers and not cfg.no_merge_rule and cfg.non_answers == "counted"
+    assert not cfg.validate_type  # neither the paper nor the code checks the type
     assert VisPlayGameConfig.paper() == cfg
 
 

@@ -48,7 +48,7 @@ def test_first_match_wins() -> None:
     ],
 )
 def test_invalid_replies(text: str, reason: str) -> None:
-    parsed = parse_question(text)
+    parsed = parse_question(text, validate_type=True)
     assert not parsed.ok
     assert parsed.value is None
     assert parsed.reason is not None and parsed.reason.startswith(reason)

@@ -2,7 +2,9 @@
 
 Both backends get sanitized, explicitly sized SVG text (never a file path or URL), so relative
 references have no base to resolve against. cairosvg is additionally run with `unsafe=False`,
-which refuses entities and fetches nothing but data URIs.
+which refuses entities and fetches nothing but data URIs. Text uses only the fonts bundled with
+matplotlib (`zeroplay.data.svg.fonts`): resvg is given them here, cairo through the fontconfig
+file the worker points `FONTCONFIG_FILE` at.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 from zeroplay.data.svg.config import Backend, Background
+from zeroplay.data.svg.fonts import resvg_font_options
 
 
 def render_png(svg: str, width: int, height: int, backend: Backend) -> bytes:
@@ -20,7 +23,9 @@ def render_png(svg: str, width: int, height: int, backend: Backend) -> bytes:
     if backend == "resvg":
         import resvg_py
 
-        return resvg_py.svg_to_bytes(svg_string=svg, width=width, height=height)
+        return resvg_py.svg_to_bytes(
+            svg_string=svg, width=width, height=height, **resvg_font_options()
+        )
     import cairosvg
 
     png: Any = cairosvg.svg2png(

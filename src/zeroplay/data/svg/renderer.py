@@ -11,17 +11,20 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import signal
+import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from PIL import Image
 
 from zeroplay.data.svg.config import SvgRenderConfig
+from zeroplay.data.svg.fonts import fontconfig_text
 from zeroplay.data.svg.worker import WorkerSettings, worker_main
 
 
@@ -64,6 +67,8 @@ class SvgRenderer:
             memory_limit_mb=self.config.memory_limit_mb,
         )
         self._workers: list[_Worker] = []
+        # Holds the workers' fontconfig file and cache while any worker may start.
+        self._font_folder: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> SvgRenderer:
         self.start()
@@ -84,6 +89,7 @@ class SvgRenderer:
         """Start the worker processes and wait until each has warmed up."""
         if self._workers:
             return
+        self._prepare_fonts()
         self._workers = [self._spawn() for _ in range(self.config.workers)]
         try:
             for worker in self._workers:
@@ -101,6 +107,9 @@ class SvgRenderer:
             worker.process.join(timeout=2.0)
             self._kill(worker)
         self._workers = []
+        if self._font_folder is not None:
+            self._font_folder.cleanup()
+            self._font_folder = None
 
     def render_many(self, svgs: Sequence[str]) -> list[RenderResult]:
         """Render each SVG text; results are in input order, failures carry a reason."""
@@ -126,6 +135,16 @@ class SvgRenderer:
         return [r if r is not None else RenderResult(False, None, "not rendered") for r in results]
 
     # --- internals -------------------------------------------------------------------------
+
+    def _prepare_fonts(self) -> None:
+        """Write the fontconfig file the cairo workers load (bundled fonts only)."""
+        if self.config.backend != "cairosvg" or self._font_folder is not None:
+            return
+        self._font_folder = tempfile.TemporaryDirectory(prefix="zeroplay-fonts-")
+        folder = Path(self._font_folder.name)
+        config_file = folder / "fonts.conf"
+        config_file.write_text(fontconfig_text(str(folder / "cache")), encoding="utf-8")
+        self._settings = replace(self._settings, fontconfig_file=str(config_file))
 
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = self._context.Pipe(duplex=True)

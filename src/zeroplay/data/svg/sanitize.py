@@ -26,6 +26,8 @@ from zeroplay.data.svg.css import (
     sanitize_declarations,
     sanitize_stylesheet,
 )
+from zeroplay.data.svg.filters import filter_problem
+from zeroplay.data.svg.fonts import with_generic_fallback
 from zeroplay.data.svg.limits import SvgLimits
 from zeroplay.data.svg.size import canvas_size
 
@@ -61,12 +63,13 @@ def _local_name(tag: str) -> str | None:
     return tag
 
 
-def _clean_attributes(attrib: dict[str, str]) -> list[tuple[str, str]]:
-    """Attributes that stay, with their serialized names; unsafe ones are dropped."""
+def _clean_attributes(attrib: dict[str, str], max_raster_pixels: int) -> list[tuple[str, str]]:
+    """Attributes that stay, with their serialized names; unsafe ones are dropped (an image
+    reference too, when it is not a raster of at most `max_raster_pixels` pixels)."""
     kept: list[tuple[str, str]] = []
     for name, value in attrib.items():
         if name in _HREF_NAMES:
-            if is_internal_reference(value):
+            if is_internal_reference(value, max_raster_pixels):
                 kept.append(("xlink:href" if name.startswith("{") else "href", value.strip()))
             continue
         if name.startswith("{"):
@@ -77,12 +80,12 @@ def _clean_attributes(attrib: dict[str, str]) -> list[tuple[str, str]]:
         if lowered.startswith("on") or lowered in ("src", "xmlns"):
             continue
         if lowered == "style":
-            cleaned = sanitize_declarations(value)
+            cleaned = sanitize_declarations(value, max_raster_pixels)
             if cleaned:
                 kept.append((name, cleaned))
             continue
-        if attribute_value_is_safe(value):
-            kept.append((name, value))
+        if attribute_value_is_safe(value, max_raster_pixels):
+            kept.append((name, with_generic_fallback(value) if lowered == "font-family" else value))
     return kept
 
 
@@ -101,7 +104,7 @@ def _measure(root: ET.Element, limits: SvgLimits) -> str | None:
     return None
 
 
-def _serialize(root: ET.Element, root_attrs: list[tuple[str, str]]) -> str:
+def _serialize(root: ET.Element, root_attrs: list[tuple[str, str]], max_raster_pixels: int) -> str:
     """Write the allowed part of the tree as SVG text (iteratively, with explicit namespaces)."""
     parts: list[str] = []
     # Stack entries: ("open", element, is_root) or ("close", tag, tail-owner).
@@ -119,11 +122,14 @@ def _serialize(root: ET.Element, root_attrs: list[tuple[str, str]]) -> str:
             if not is_root and element.tail:
                 parts.append(escape(element.tail))
             continue
-        attrs = root_attrs if is_root else _clean_attributes(dict(element.attrib))
+        attrs = (
+            root_attrs if is_root else _clean_attributes(dict(element.attrib), max_raster_pixels)
+        )
         rendered_attrs = "".join(f" {name}={quoteattr(value)}" for name, value in attrs)
         parts.append(f"<{local}{rendered_attrs}>")
         if local == "style":
-            parts.append(escape(sanitize_stylesheet("".join(element.itertext()))))
+            stylesheet = sanitize_stylesheet("".join(element.itertext()), max_raster_pixels)
+            parts.append(escape(stylesheet))
             stack.append(("close", element, is_root))
             continue
         if element.text:
@@ -181,10 +187,14 @@ def sanitize_svg_document(text: str, limits: SvgLimits | None = None) -> Parsed[
     if not size.ok or size.value is None:
         return Parsed.invalid(size.reason or "SVG size is undefined")
     canvas = size.value
+    problem = filter_problem(root, canvas, limits)
+    if problem is not None:
+        return Parsed.invalid(problem)
+    max_raster_pixels = limits.max_side_px**2
     root_attrs = [("xmlns", SVG_NS), ("xmlns:xlink", XLINK_NS)]
     root_attrs += [
         (name, value)
-        for name, value in _clean_attributes(dict(root.attrib))
+        for name, value in _clean_attributes(dict(root.attrib), max_raster_pixels)
         if name not in _ROOT_SIZE_ATTRS
     ]
     root_attrs += [
@@ -192,4 +202,5 @@ def sanitize_svg_document(text: str, limits: SvgLimits | None = None) -> Parsed[
         ("height", str(canvas.height)),
         ("viewBox", " ".join(f"{v:.10g}" for v in canvas.view_box)),
     ]
-    return Parsed.valid(SanitizedSvg(_serialize(root, root_attrs), canvas.width, canvas.height))
+    text = _serialize(root, root_attrs, max_raster_pixels)
+    return Parsed.valid(SanitizedSvg(text, canvas.width, canvas.height))

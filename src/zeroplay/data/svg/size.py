@@ -76,7 +76,8 @@ def canvas_size(
 
     Absolute width and height win; one of them plus a viewBox gives the other by the viewBox
     aspect; neither gives the viewBox size (as cairosvg does, mm_zero.md §3). The result is
-    scaled down so that no side exceeds `limits.max_side_px`.
+    scaled down so that no side exceeds `limits.max_side_px` (refused instead with
+    `limits.oversize="refuse"`).
     """
     w, h, box = parse_length(width), parse_length(height), parse_view_box(view_box)
     if w is None and h is None:
@@ -97,6 +98,8 @@ def canvas_size(
         return Parsed.invalid(
             f"aspect ratio {max(w, h) / min(w, h):.1f} is above {limits.max_aspect_ratio:g}"
         )
+    if limits.oversize == "refuse" and max(w, h) > limits.max_side_px:
+        return Parsed.invalid(f"SVG side of {max(w, h):g} px is above {limits.max_side_px}")
     scale = min(1.0, limits.max_side_px / max(w, h))
     out_w, out_h = round(w * scale), round(h * scale)
     if out_w < 1 or out_h < 1:

@@ -5,11 +5,13 @@ Protocol over a `multiprocessing` connection. The worker sends `("ready",)` (or
 `(task_id, ok, width, height, rgb_bytes, reason, retiring)`; `None` asks it to exit.
 `retiring` is True when the worker exits after this answer (after an allocation failure). Start-up imports the
 backend and renders a tiny SVG before the guard is installed, so no lazy import needs a file
-later.
+later. Before anything loads fontconfig, `FONTCONFIG_FILE` is pointed at the renderer's
+generated configuration, so cairo sees only the bundled fonts (`zeroplay.data.svg.fonts`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 
@@ -36,6 +38,7 @@ class WorkerSettings:
     background: Background
     limits: SvgLimits
     memory_limit_mb: int
+    fontconfig_file: str | None = None
 
 
 def render_one(text: str, settings: WorkerSettings) -> Outcome:
@@ -71,6 +74,8 @@ def render_one(text: str, settings: WorkerSettings) -> Outcome:
 def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     """Entry point of a spawned worker: limit, warm up, guard, then serve until told to stop."""
     try:
+        if settings.fontconfig_file is not None:
+            os.environ["FONTCONFIG_FILE"] = settings.fontconfig_file
         apply_memory_limit(settings.memory_limit_mb)
         warm = render_one(_WARM_UP_SVG, replace(settings, limits=SvgLimits()))
         if not warm[0]:

@@ -131,13 +131,35 @@ def normalize_content_type(raw: str | None) -> str:
     return value if value in CONTENT_TYPES else "other"
 
 
+def _keyword_pattern() -> re.Pattern[str]:
+    """One zero-width pattern that, at every word start, captures the keyword found there.
+
+    Keywords are listed in type-priority order, so at one position the alternation reports the
+    highest-priority type whose keyword starts there; the lookahead keeps matches zero-width so
+    keywords starting inside another keyword's text are still seen.
+    """
+    words = [word for _type, type_words in _CAPTION_KEYWORDS for word in type_words]
+    return re.compile(r"\b(?=(" + "|".join(re.escape(word) for word in words) + "))")
+
+
+_KEYWORD = _keyword_pattern()
+_TYPE_OF_KEYWORD = {
+    word: rank for rank, (_t, words) in enumerate(_CAPTION_KEYWORDS) for word in words
+}
+
+
 def content_type_from_caption(caption: str) -> str:
-    """Guess the content type from caption keywords; "other" when nothing matches."""
-    lowered = caption.lower()
-    for content_type, words in _CAPTION_KEYWORDS:
-        if any(re.search(rf"\b{re.escape(word)}", lowered) for word in words):
-            return content_type
-    return "other"
+    """Guess the content type from caption keywords; "other" when nothing matches.
+
+    The first type (in `_CAPTION_KEYWORDS` order) with a keyword at the start of a word wins.
+    One pass over the caption: searching once per keyword (55 passes) took 1-2.5 s per MB.
+    """
+    best = len(_CAPTION_KEYWORDS)
+    for match in _KEYWORD.finditer(caption.lower()):
+        best = min(best, _TYPE_OF_KEYWORD[match.group(1)])
+        if best == 0:
+            break
+    return _CAPTION_KEYWORDS[best][0] if best < len(_CAPTION_KEYWORDS) else "other"
 
 
 def parse_proposal_strict(text: str) -> Parsed[Proposal]:

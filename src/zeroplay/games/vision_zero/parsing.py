@@ -20,7 +20,10 @@ ABSTAIN: Final = "abstain"
 Vote = int | Literal["abstain"]
 
 _BOX_OPEN = "\\boxed{"
-_LATEX_TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+# A wrapper command with its opening brace, or a bare brace.
+_WRAPPER_TOKENS = re.compile(
+    r"\\(?:boxed|text|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mbox)\s*\{|[{}]"
+)
 _EDGE_CHARS = " \t\r\n.,;:!?*'\"`()[]<>$"
 _NUMBER_WORDS: Final = {
     "one": 1,
@@ -71,13 +74,37 @@ def reasoning_of(text: str) -> str:
     return text.strip()
 
 
+def _unwrap_latex(content: str) -> str:
+    """`content` with every wrapper command (`\\boxed{}`, `\\text{}`, `\\textbf{}`, `\\mathbf{}`,
+    `\\mathrm{}`, ...) removed and its argument kept, however deeply nested, in one linear pass.
+
+    Braces that belong to no wrapper stay. The previous loop re-ran a regex until nothing
+    changed, which took 16 s on 10,000 nested `\\text{`.
+    """
+    # Per open brace: True when it opened a wrapper (so its closing brace is dropped too).
+    open_wrappers: list[bool] = []
+    kept: list[str] = []
+    position = 0
+    for token in _WRAPPER_TOKENS.finditer(content):
+        kept.append(content[position : token.start()])
+        position = token.end()
+        text = token.group()
+        if text == "}":
+            if open_wrappers and open_wrappers.pop():
+                continue
+            kept.append(text)
+        elif text == "{":
+            open_wrappers.append(False)
+            kept.append(text)
+        else:
+            open_wrappers.append(True)
+    kept.append(content[position:])
+    return "".join(kept)
+
+
 def _normalise_vote(content: str) -> str:
-    """Unwraps `\\text{...}`-style wrappers, lower-cases and trims punctuation at both ends."""
-    previous = None
-    while previous != content:
-        previous = content
-        content = _LATEX_TEXT.sub(r"\1", content)
-    return content.lower().strip(_EDGE_CHARS)
+    """Unwraps LaTeX wrappers (nested too), lower-cases and trims punctuation at both ends."""
+    return _unwrap_latex(content).lower().strip(_EDGE_CHARS)
 
 
 def parse_vote(text: str, n_players: int) -> Parsed[Vote]:

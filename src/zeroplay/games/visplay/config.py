@@ -15,6 +15,7 @@ from zeroplay.engines.request import SamplingParams
 RewardVariant = Literal["paper", "code"]
 DiversityScope = Literal["image", "batch"]
 PromptStyle = Literal["consistent", "code"]
+NonAnswers = Literal["counted", "excluded"]
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,22 @@ class VisPlayGameConfig:
     reward_samples: int = 10
 
     # --- question parsing (note §1.1) ----------------------------------------------------------
-    # Require <type> to be one of multiple choice / numerical / regression. The code accepts any
-    # non-empty type (§9.2 item 19); validating it is a recommended deviation.
-    validate_type: bool = True
+    # Require <type> to name one of multiple choice / numerical / regression (strict). Neither
+    # the code (any non-empty type, §9.2 item 19) nor the paper (no type at all) checks it, so
+    # the default follows them; a recognised type is normalised either way.
+    validate_type: bool = False
 
     # --- voting (note §2.3, §10.4) -------------------------------------------------------------
     # Do not count missing boxes ("None" in the code) as votes. The code counts them, which lets a
     # question that stops the reasoner from boxing look uncertain (§9.2 item 5).
     drop_non_answers: bool = True
+    # How replies without an answer (no box, an empty box, "None") count in the confidence c.
+    # counted: among the m samples, as the paper's c = count / m and the code do. A question that
+    # makes the reasoner stop answering then looks uncertain (5 non-answers + 5 agreeing replies
+    # give c = 0.5, the best reward): a reward-hacking path (§2.3). excluded: c = count /
+    # answered replies, and a question whose replies are mostly non-answers is invalid (reward
+    # as for a malformed question; dropped in curation). `excluded` needs drop_non_answers.
+    non_answers: NonAnswers = "counted"
     # The code's extra merge rule: two answers that both contain "no " are equal (§9.2 item 6).
     no_merge_rule: bool = False
     # Timeout for each call of the answer grader (code: 10 s via stopit).
@@ -152,6 +161,15 @@ class VisPlayGameConfig:
             raise ValueError("bleu_distance_threshold must be in (0, 1]")
         if self.grade_timeout_s <= 0:
             raise ValueError("grade_timeout_s must be > 0")
+        if self.non_answers not in ("counted", "excluded"):
+            raise ValueError(
+                f"non_answers must be 'counted' or 'excluded', got {self.non_answers!r}"
+            )
+        if self.non_answers == "excluded" and not self.drop_non_answers:
+            raise ValueError(
+                "non_answers 'excluded' needs drop_non_answers: a missing box cannot both vote "
+                "and be left out of the confidence"
+            )
 
     @classmethod
     def paper(cls, **overrides: Any) -> VisPlayGameConfig:

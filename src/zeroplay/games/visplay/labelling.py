@@ -45,8 +45,10 @@ def drop_reason(question: str, vote: AnswerVote, cfg: VisPlayGameConfig) -> str 
         lowered = question.lower()
         if any(word in lowered for word in _QUESTION_KEYWORDS):
             return "question mentions box or proof"
-        if _LABEL_KEYWORD in vote.label:
+        if _LABEL_KEYWORD in vote.label.lower():  # the code lower-cases the label first
             return "label contains text"
+    if cfg.non_answers == "excluded" and vote.mostly_non_answers:
+        return "mostly non-answers"
     if vote.confidence < cfg.confidence_low - _WINDOW_TOLERANCE:
         return "confidence below window"
     if vote.confidence > cfg.confidence_high + _WINDOW_TOLERANCE:
@@ -62,6 +64,7 @@ def _vote(texts: list[str], cfg: VisPlayGameConfig) -> AnswerVote:
         no_merge_rule=cfg.no_merge_rule,
         timeout_s=cfg.grade_timeout_s,
         count_blank=cfg.drop_non_answers,
+        exclude_non_answers=cfg.non_answers == "excluded",
     )
 
 

@@ -13,6 +13,7 @@ from statistics import fmean
 from zeroplay.answers.grading import equivalent
 
 from .records import AnswerRecord, LabelledQuestion, QuestionRecord
+from .voting import is_non_answer
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -46,6 +47,12 @@ def _reason_counts(prefix: str, reasons: Iterable[str]) -> dict[str, float]:
     return {f"{prefix}/{r}": float(n) for r, n in sorted(counts.items())}
 
 
+def _non_answer_frac(answer_lists: Iterable[Sequence[str | None]]) -> float:
+    """Share of the reasoner's replies, over all labelled questions, that gave no answer."""
+    flat = [answer for answers in answer_lists for answer in answers]
+    return _mean([1.0 if is_non_answer(a) else 0.0 for a in flat])
+
+
 def questioner_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
     """Reward components, validity, confidence histogram, type mix and cluster sizes."""
     valid = [r for r in records if r.valid]
@@ -58,6 +65,7 @@ def questioner_metrics(records: Sequence[QuestionRecord]) -> dict[str, float]:
         "penalty_mean": _mean([r.penalty for r in records]),
         "confidence_mean": _mean([r.confidence for r in valid]),
         "cluster_size_mean": _mean([float(r.cluster_size) for r in records]),
+        "non_answer_frac": _non_answer_frac(r.reasoner_answers for r in records),
     }
     out.update(confidence_histogram((r.majority_count, r.samples) for r in valid))
     out.update(question_type_mix(r.question_type for r in valid if r.question_type is not None))
@@ -76,6 +84,7 @@ def labelling_metrics(labelled: Sequence[LabelledQuestion]) -> dict[str, float]:
         "kept": float(len(kept)),
         "kept_frac": len(kept) / len(labelled) if labelled else 0.0,
         "confidence_mean": _mean([q.confidence for q in valid]),
+        "non_answer_frac": _non_answer_frac(q.reasoner_answers for q in labelled),
     }
     out.update(confidence_histogram((q.majority_count, q.samples) for q in valid))
     out.update(question_type_mix(q.question_type for q in valid if q.question_type is not None))

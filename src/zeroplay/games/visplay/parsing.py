@@ -52,12 +52,19 @@ class GeneratedQuestion:
 
 
 def normalize_question_type(raw: str) -> str | None:
-    """The class ("multiple choice", "numerical", "regression") that `raw` names, else None."""
-    key = _SEPARATORS.sub(" ", raw.strip().lower()).strip(" .:*\"'`")
+    """The class ("multiple choice", "numerical", "regression") that `raw` names, else None.
+
+    A trailing parenthesis is a gloss and is ignored: the questioner prompt itself describes
+    the classes as "multiple choice (Yes/No, or four options A-D ...)", and models copy it.
+    """
+    text = raw.strip()
+    if text.endswith(")") and "(" in text:
+        text = text[: text.index("(")]
+    key = _SEPARATORS.sub(" ", text.lower()).strip(" .:*\"'`")
     return _TYPE_ALIASES.get(key)
 
 
-def parse_question(text: str, *, validate_type: bool = True) -> Parsed[GeneratedQuestion]:
+def parse_question(text: str, *, validate_type: bool = False) -> Parsed[GeneratedQuestion]:
     """Parse a questioner reply; never raises.
 
     Invalid when the three tags are not found in order, when the question, answer or type is

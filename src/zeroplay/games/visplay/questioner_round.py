@@ -22,6 +22,7 @@ from .rewards import questioner_reward
 from .voting import AnswerVote, vote_on_replies
 
 PHASE = "questioner"
+NON_ANSWER_REASON = "mostly non-answers"
 
 
 async def questioner_round(
@@ -73,6 +74,7 @@ async def questioner_round(
             drop_non_answers=cfg.drop_non_answers,
             no_merge_rule=cfg.no_merge_rule,
             timeout_s=cfg.grade_timeout_s,
+            exclude_non_answers=cfg.non_answers == "excluded",
         )
         for q, samples in zip(queries, replies, strict=True)
     }
@@ -88,7 +90,11 @@ async def questioner_round(
     for group, group_shares in zip(asked, shares, strict=True):
         for a, share in zip(group, group_shares, strict=True):
             vote = votes.get(a.question_id)
-            valid = vote is not None
+            invalid_reason = a.parsed.reason
+            if vote is not None and cfg.non_answers == "excluded" and vote.mostly_non_answers:
+                # A question the reasoner mostly does not answer is not an uncertain one.
+                invalid_reason = NON_ANSWER_REASON
+            valid = vote is not None and invalid_reason is None
             scored = questioner_reward(
                 valid=valid,
                 confidence=vote.confidence if vote else 0.0,
@@ -103,7 +109,7 @@ async def questioner_round(
                 sample_index=a.sample_index,
                 text=a.generated.text,
                 valid=valid,
-                invalid_reason=a.parsed.reason,
+                invalid_reason=invalid_reason,
                 question_type=question.question_type if question else None,
                 question=question.question if question else None,
                 questioner_answer=question.answer if question else None,
