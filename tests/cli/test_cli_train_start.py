@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zeroplay.cli.main import app
-from zeroplay.cli.train import DEFAULT_PRESET, MAIN_SWITCHES, RECIPES
+from zeroplay.cli.train import DEFAULT_PRESETS, MAIN_SWITCHES, RECIPES
 from zeroplay.recipes.common import check_before_start, prepare_run_dir
 from zeroplay.recipes.config_io import ConfigError, preset_names
 from zeroplay.recipes.vision_zero import Config as VisionZeroConfig
@@ -121,7 +121,7 @@ def test_main_switches_and_default_preset_exist(recipe):
     import importlib
 
     module = importlib.import_module(RECIPES[recipe])
-    assert module.DEFAULT_PRESET == DEFAULT_PRESET
+    assert DEFAULT_PRESETS[recipe] == module.DEFAULT_PRESET
     values = module.Config().model_dump(mode="json")
     for key in MAIN_SWITCHES[recipe]:
         node = values

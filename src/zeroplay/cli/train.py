@@ -18,7 +18,8 @@ RECIPES = {
     "sft": "zeroplay.recipes.sft",
 }
 
-DEFAULT_PRESET = "tiny"  # every recipe's DEFAULT_PRESET (not imported: --help stays fast)
+# Each recipe module's DEFAULT_PRESET, repeated here so --help stays fast (a test keeps them equal).
+DEFAULT_PRESETS = {"vision-zero": "toy", "visplay": "tiny", "mm-zero": "tiny", "sft": "default"}
 
 # The switches most runs change first, per recipe (shown by `zeroplay train RECIPE --help`).
 MAIN_SWITCHES = {
@@ -51,6 +52,14 @@ MAIN_SWITCHES = {
         "model.mode": "lora | shared | separate: how the three roles are held",
         "trainer.optim.lr": "learning rate",
     },
+    "sft": {
+        "model.mode": "shared (full weights) | lora (one adapter)",
+        "train.optim.lr": "learning rate",
+        "train.epochs": "passes over the data (fractions allowed)",
+        "train.batch_size": "records per optimizer step over all processes",
+        "train.micro_batch_size": "records per forward/backward pass",
+        "data.max_length": "refuse records longer than this many tokens",
+    },
 }
 
 
@@ -61,7 +70,7 @@ def recipe_epilog(recipe: str) -> str:
     names = preset_names(recipe)
     switches = MAIN_SWITCHES[recipe]
     width = max(map(len, names))
-    lines = [f"Presets (--preset NAME, default {DEFAULT_PRESET}):"]
+    lines = [f"Presets (--preset NAME, default {DEFAULT_PRESETS[recipe]}):"]
     lines += [f"  {name:<{width}}  {preset_summary(recipe, name, 72)}" for name in names]
     width = max(map(len, switches))
     lines.append("Main switches (key=value; every key is in RUN_DIR/config.yaml):")

@@ -5,8 +5,9 @@
 2. control: the same run with every batch's rewards permuted among its samples;
 3. evaluate the warm start, the trained model and the control on items generated from the
    evaluation seed space (greedy decoding):
-   - decision accuracy (primary): each model plays whole games on held-out pairs; the observer's
-     vote is right when it names the spy (the game knows the spy's seat; no label is read);
+   - decision accuracy (primary): on held-out pairs the warm start plays every seat and each
+     model judges the same clues; the decision is right when it names the spy (the game knows
+     which seat it gave the modified picture; no label is read);
    - spy-game win rate against the warm start: mirrored matches (the model plays the civilians
      in one game and the spy in its mirror, same pair, seat and seeds), Wilson interval;
    - `toy-qa`: held-out questions about toy scenes with exact answers (ground truth from the
@@ -119,13 +120,31 @@ def heldout_stream(
     )
 
 
-def decision_outcomes(engine: Any, stream: GameStream, n_games: int, per_batch: int) -> list[float]:
-    """1.0 for each held-out self-play game whose decision names the spy, else 0.0."""
+def decision_outcomes(
+    judge: tuple[Any, Any],
+    players: tuple[Any, Any],
+    stream: GameStream,
+    n_games: int,
+    per_batch: int,
+    seed: int,
+) -> list[float]:
+    """1.0 for each held-out game whose decision names the spy, else 0.0.
+
+    Every seat is played by `players` (the warm start) and the decision by `judge`, so each
+    evaluated model judges the very same clues (greedy, seeded): a paired test of the skill the
+    decision stage trains, unaffected by how sneaky the model's own spy has become.
+    """
+    router = ModelRouter(
+        {MODEL_A: _engine(*judge, seed=seed), MODEL_B: _engine(*players, seed=seed)}
+    )
     outcomes: list[float] = []
     for start in range(0, n_games, per_batch):
-        games = [stream.game(k) for k in range(start, min(n_games, start + per_batch))]
+        games = [
+            stream.game(k, civilian_policy=MODEL_B, spy_policy=MODEL_B, judge_policy=MODEL_A)
+            for k in range(start, min(n_games, start + per_batch))
+        ]
         episodes = [play_game(Context(), g.setup, g.config) for g in games]
-        outcomes.extend(float(r.spy_identified) for r in run_episodes(engine, episodes))
+        outcomes.extend(float(r.spy_identified) for r in run_episodes(router, episodes))
     return outcomes
 
 
@@ -252,7 +271,7 @@ def prove(
     }
     decisions = {
         label: decision_outcomes(
-            _engine(*model, seed=seed), stream, budget.decision_games, budget.games_per_batch
+            model, models["base"], stream, budget.decision_games, budget.games_per_batch, seed
         )
         for label, model in models.items()
     }

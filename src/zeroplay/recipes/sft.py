@@ -26,6 +26,7 @@ from torch import nn
 
 from zeroplay.models.batching import collate_prompts
 from zeroplay.recipes.common import (
+    check_before_start,
     make_accelerator,
     prepare_run_dir,
     progress_bar,
@@ -295,6 +296,7 @@ class SftRun:
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     """Fine-tune (or resume, or find finished) the run in `out`; returns its run directory."""
+    check_before_start(out, config, config.model.name)
     finished = RunDir(out)
     if finished.phase_done(PHASE):
         prepare_run_dir(out, config)

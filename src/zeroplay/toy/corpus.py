@@ -5,12 +5,14 @@ What it teaches (each record a user turn with one image and an assistant answer 
 - short questions about a scene in the evaluation harness's own prompt format (count, exist,
   attribute, comparison and spatial questions from the CLEVR question generator);
 - the Vision-Zero game's formats: a clue turn (the game's real prompt for a random seat, role
-  and earlier clues; the answer names one object of the player's own picture) and the observer's
-  decision (the game's real prompt with every clue; the answer is a player number).
+  and earlier clues; the answer describes the player's own picture, as a naive player would,
+  spy or not) and the observer's decision (the game's real prompt with every clue; the answer
+  is the spy's seat).
 
-Headroom by design: a clue names one random object, so the spy's clue gives it away only when it
-names a changed object; the decision targets are the true spy, but from such clues the spy is
-often undetectable, so the warm start learns the format and a weak detector, not a perfect one.
+Headroom by design: the warm start plays naively (the spy describes its own, different picture;
+nobody plays strategically), earlier players' clues are sometimes one object only (so the spy
+is not always detectable from them), and decisions are a minority of the corpus: the warm start
+learns the formats and a weak detector, and self-play has the strategy and the detector to learn.
 Everything here is drawn from warm-start seeds only (`seeds.warm_start_seed`).
 """
 
@@ -58,10 +60,11 @@ class CorpusSpec:
     """How many items of each kind the corpus holds (scenes for QA/description, pairs for
     the game formats) and the game the clue/decision records are written for."""
 
-    scenes: int = 1500
+    scenes: int = 1200
     questions_per_scene: int = 2
     pairs: int = 1500
     decision_share: float = 0.5  # fraction of pairs that also give a decision record
+    full_clue_share: float = 0.7  # earlier clues that describe the whole picture (else one object)
     game: VisionZeroGameConfig = field(default_factory=lambda: TOY_GAME)
 
 
@@ -126,9 +129,14 @@ def _random_phrase(scene: Scene, rng: random.Random) -> str:
     return object_phrase(scene.objects[rng.randrange(len(scene.objects))])
 
 
+def _earlier_clue(scene: Scene, rng: random.Random, full_share: float) -> str:
+    """A templated clue of another player: the whole picture, or sometimes one object."""
+    return describe(scene) if rng.random() < full_share else _random_phrase(scene, rng)
+
+
 def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
     """A clue-turn record (random seat and role) and sometimes a decision record for pair
-    `index`: the game's own prompts, with earlier clues that name one object each."""
+    `index`: the game's own prompts, with templated clues of the other players."""
     pair = sample_pair(toy_pair_config(warm_start_seed(2)), index)
     rng = random.Random(warm_start_seed(3) * 1_000_003 + index)
     game = spec.game
@@ -138,16 +146,17 @@ def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, A
     spy = rng.randint(1, game.n_players)
     scenes = {True: pair.edit.modified, False: pair.original}
     turns = [
-        _clue_turn(seat, _random_phrase(scenes[seat == spy], rng), seat == spy)
+        _clue_turn(seat, _earlier_clue(scenes[seat == spy], rng, spec.full_clue_share), seat == spy)
         for seat in range(1, game.n_players + 1)
     ]
     speaker = rng.randint(1, game.n_players)
     is_spy = speaker == spy
+    own = describe(scenes[is_spy])  # the speaker's answer: its own picture, whole
     records = [
         _record(
             modified if is_spy else original,
             clue_prompt(game, speaker, 1, is_spy, turns[: speaker - 1]),
-            f"\\boxed{{{turns[speaker - 1].clue.value}}}",
+            f"\\boxed{{{own}}}",
         )
     ]
     if rng.random() < spec.decision_share:
