@@ -158,6 +158,7 @@ def init_model(spec: ToySpec, tokenizer: Any, out: Path) -> None:
     )
     torch.manual_seed(spec.seed)
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    _match_image_scale(model, spec.seed)
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     model.generation_config.bos_token_id = None
@@ -172,6 +173,32 @@ def init_model(spec: ToySpec, tokenizer: Any, out: Path) -> None:
     )
     model.save_pretrained(out)
     processor.save_pretrained(out)
+
+
+def _match_image_scale(model: Any, seed: int) -> None:
+    """Scale the vision merger's output layer so image embeddings start at the size of token
+    embeddings.
+
+    At random init the merger's outputs are ~100x larger than the token embeddings; the image
+    positions' residual stream is then the raw, nearly image-independent merger output and a
+    model trained from scratch learns the text prior and ignores the picture (measured: the
+    same description for every image). Matching the scales lets the language model's layers
+    work on the image positions from the first step.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    merger_out = model.model.visual.merger.mlp[-1]
+    pixels = torch.rand((96, 3 * 2 * 14 * 14), generator=generator)
+    grid = torch.tensor([[1, 8, 12]])
+    with torch.no_grad():
+        out = model.model.visual(pixels, grid_thw=grid)
+        image = out.pooler_output if hasattr(out, "pooler_output") else out
+        tokens = model.model.language_model.embed_tokens.weight
+        factor = float(tokens.norm(dim=-1).mean() / image.norm(dim=-1).mean())
+        merger_out.weight.mul_(factor)
+        if merger_out.bias is not None:
+            merger_out.bias.mul_(factor)
 
 
 def _sft_config(spec: ToySpec, model_dir: Path, corpus: Path) -> Any:
