@@ -139,3 +139,68 @@ def test_weight_update_changes_outputs_and_restoring_restores_them(shared):
         lm_head.copy_(saved)
     restored = [[c.token_ids.tolist() for c in g] for g in engine.generate(_requests(sampling))]
     assert restored == before
+
+
+@pytest.fixture(scope="module")
+def lora():
+    """Two LoRA roles on one base, their adapters made distinct, and the vLLM engine."""
+    from zeroplay.models.loader import LoraSettings, ModelSettings
+    from zeroplay.rl.policies import Policies
+
+    policies = Policies.load(
+        ModelSettings(name="tiny-hd32", device="cpu"),
+        ["questioner", "reasoner"],
+        "lora",
+        LoraSettings(r=8, alpha=16),
+    )
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # PEFT starts B at zero (adapters add nothing): give them weights
+        for name, param in policies.model("questioner").named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=gen) * 0.3)
+    return policies, policies.engine(seed=2, vllm=SETTINGS)
+
+
+def _greedy(engine, policies_in_order):
+    sampling = SamplingParams(temperature=0.0, max_new_tokens=10)
+    requests = [r for p in policies_in_order for r in _requests(sampling, p)[:2]]
+    return requests, engine.generate(requests)
+
+
+def test_mixed_policy_calls_answer_each_row_with_its_own_adapter(lora):
+    """Base and adapter rows in one call: each row matches HF + PEFT with its own adapter."""
+    policies, engine = lora
+    model = policies.model("questioner")
+    requests, groups = _greedy(engine, ["base", "questioner", "reasoner", "base"])
+    placeholders = placeholder_ids_of(model)
+    texts = {}
+    for request, (completion,) in zip(requests, groups, strict=True):
+        if request.policy == "base":
+            with model.disable_adapter():
+                (lp,) = _teacher_forced(model, policies.pad_id, placeholders, [completion])
+        else:
+            model.set_adapter(request.policy)
+            (lp,) = _teacher_forced(model, policies.pad_id, placeholders, [completion])
+        torch.testing.assert_close(completion.logprobs, lp, atol=1e-3, rtol=0)
+        texts.setdefault(request.policy, []).append(completion.token_ids.tolist())
+    assert texts["questioner"] != texts["reasoner"] != texts["base"][:2]
+
+
+def test_an_adapter_update_reaches_vllm_and_leaves_the_other_alone(lora):
+    policies, engine = lora
+    model = policies.model("questioner")
+    _, before = _greedy(engine, ["questioner", "reasoner"])
+    params = [p for n, p in model.named_parameters() if "lora_B" in n and ".questioner." in n]
+    saved = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for p in params:
+            p.add_(torch.randn_like(p))
+    _, changed = _greedy(engine, ["questioner", "reasoner"])
+    ids = lambda groups: [g[0].token_ids.tolist() for g in groups]  # noqa: E731
+    assert ids(changed)[:2] != ids(before)[:2]  # the questioner's rows moved
+    assert ids(changed)[2:] == ids(before)[2:]  # the reasoner's did not
+    with torch.no_grad():
+        for p, s in zip(params, saved, strict=True):
+            p.copy_(s)
+    _, restored = _greedy(engine, ["questioner", "reasoner"])
+    assert ids(restored) == ids(before)
