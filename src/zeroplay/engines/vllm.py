@@ -309,7 +309,8 @@ class VLLMRollouts:
                 self._served_model = None  # level 2 dropped the weights; reload them
 
     def sleep(self) -> None:
-        """Free vLLM's GPU memory for training (weights kept on the host under LoRA)."""
+        """Free vLLM's GPU memory for training (weights kept on the host under LoRA; full
+        weights dropped, and pushed again on wake-up). The next `run` wakes it."""
         if self.sleeps and not self.asleep:
             self.llm.sleep(level=1 if self.lora else 2)
             self.asleep = True
@@ -349,7 +350,6 @@ class VLLMEngine:
             )
             for i, result in zip(idx, results, strict=True):
                 out[i] = self._completions(requests[i], prompts[i], result)
-        self.rollouts.sleep()
         return out
 
     def _completions(

@@ -157,6 +157,11 @@ class Policies:
             raise ValueError("these policies already run a vLLM engine with other settings")
         return VLLMEngine(self._vllm, seed=seed)
 
+    def sleep_engine(self) -> None:
+        """Free the colocated vLLM engine's GPU memory before training (where it can sleep)."""
+        if self._vllm is not None:
+            self._vllm.sleep()
+
 
 class _DisabledAdapters(AbstractContextManager):
     def __init__(self, model):

@@ -111,6 +111,7 @@ class Trainer:
             return {}
         start = time.perf_counter()
         acc = _StatAccumulator()
+        self.policies.sleep_engine()  # a colocated vLLM engine hands its GPU memory over
         with self.policies.activate(policy):
             scorer = self._scorer(policy)
             scorer.train()
