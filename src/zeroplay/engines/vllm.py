@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import random
 import tempfile
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,11 @@ def _dtype_name(model: nn.Module) -> str:
     return {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
 
 
+# vLLM keeps its parallel state per process and a shut-down engine tears it down, so one engine
+# lives at a time: building another closes the previous one first.
+_live: weakref.ref[VLLMRollouts] | None = None
+
+
 class VLLMRollouts:
     """The one in-process vLLM engine of a set of policies, and its weight sync (module doc).
 
@@ -128,7 +134,11 @@ class VLLMRollouts:
         model_path: str,
         settings: VLLMSettings,
     ):
+        global _live
         vllm = _import_vllm()
+        previous = _live() if _live is not None else None
+        if previous is not None:
+            previous.close()
         self.models = dict(models)
         self.processor = processor
         self.settings = settings
@@ -157,7 +167,7 @@ class VLLMRollouts:
             "logprobs_mode": "processed_logprobs",
             "enable_prefix_caching": True,
             "enable_sleep_mode": self.sleeps,
-            "limit_mm_per_prompt": {"image": 8, "video": 0},
+            "limit_mm_per_prompt": {"image": 8, "video": 0},  # the games send images only
         }
         if settings.max_model_len is not None:
             kwargs["max_model_len"] = settings.max_model_len
@@ -183,13 +193,20 @@ class VLLMRollouts:
             self._adapter_dir = tempfile.TemporaryDirectory(prefix="zeroplay-vllm-lora-")
             self._lora_ids = {name: i + 1 for i, name in enumerate(adapters)}
         self.llm = vllm.LLM(model_path, **kwargs)
-        # What vLLM serves now: stamps of the weights it holds (full) or of each adapter (LoRA).
+        # Shut the engine down when this object goes, not whenever the cyclic GC reaches it.
+        self._shutdown = weakref.finalize(self, self.llm.llm_engine.engine_core.shutdown)
+        _live = weakref.ref(self)
+        # What vLLM serves: (model, version stamp) of the full weights it holds, or each adapter's
+        # stamp. None at first: the policies may already differ from `model_path` (a resumed
+        # checkpoint, a restarted role), so the first rollout pushes them.
         self._served_model: tuple[int, tuple[int, ...]] | None = None
-        if not self.lora:
-            # vLLM loaded `model_path`; that equals the first model until it changes in place.
-            self._served_model = (id(first), self._model_stamp(first))
         self._served_adapters: dict[str, tuple[int, ...]] = {}
         self.weight_syncs = 0
+
+    def close(self) -> None:
+        """Shut the vLLM engine down (its memory and vLLM's per-process state)."""
+        self._shutdown()
+        self.llm = None
 
     # -- weights -------------------------------------------------------------------------
 
@@ -255,11 +272,20 @@ class VLLMRollouts:
     # -- generation ------------------------------------------------------------------------
 
     def run(
-        self, policy: str, prompts: Sequence[PreparedPrompt], requests: Sequence[ChatRequest], seeds
+        self,
+        policy: str,
+        prompts: Sequence[PreparedPrompt],
+        requests: Sequence[ChatRequest],
+        seeds: Sequence[int],
     ) -> list[Any]:
         """vLLM's outputs for one policy's requests (one `generate` call: never mixed)."""
         from vllm.inputs import TokensPrompt
 
+        if self.llm is None:
+            raise RuntimeError(
+                "this vLLM engine was closed: vLLM runs one engine per process, and another "
+                "was built after it"
+            )
         self._wake()
         lora_request = None
         if self.lora:
