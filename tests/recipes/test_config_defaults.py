@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from zeroplay.recipes.config_io import ConfigError, validate
@@ -33,3 +35,30 @@ def test_changing_an_estimator_kind_drops_the_old_kinds_knobs():
     config = validate(Config, {"advantages": {"clue": {"kind": "zscore"}}})
     assert config.advantages.clue.kind == "zscore"
     assert config.advantages.clue.build().alpha is None
+
+
+@pytest.mark.parametrize("recipe", ["vision_zero", "visplay", "mm_zero"])
+def test_every_recipe_picks_its_engine_backend(recipe):
+    import importlib
+
+    module = importlib.import_module(f"zeroplay.recipes.{recipe}")
+    assert module.Config().engine.backend == "hf"
+    assert module.Config().engine.vllm_settings() is None
+    config = validate(module.Config, {"engine": {"backend": "vllm", "cpu_kv_cache_gib": 0.5}})
+    settings = config.engine.vllm_settings()
+    assert settings is not None and settings.cpu_kv_cache_gib == 0.5
+    with pytest.raises(ConfigError, match=r"engine\.backend"):
+        validate(module.Config, {"engine": {"backend": "sglang"}})
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vLLM is installed here")
+def test_vllm_backend_without_vllm_is_a_one_line_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from zeroplay.cli.train import app
+
+    args = ["vision-zero", "--out", str(tmp_path / "run"), "engine.backend=vllm"]
+    args += ["schedule.steps=1", "schedule.games_per_step=1", "data.generate.pairs=1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "scripts/vllm-cpu-env" in result.output and "Traceback" not in result.output

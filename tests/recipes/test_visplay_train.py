@@ -116,7 +116,9 @@ class ScriptedEngine:
 def scripted(monkeypatch):
     ScriptedEngine.seen = Counter()
     monkeypatch.setattr(
-        visplay, "rollout_engine", lambda policies, seed, budget: ScriptedEngine(policies)
+        visplay,
+        "rollout_engine",
+        lambda policies, seed, budget, vllm=None: ScriptedEngine(policies),
     )
     return ScriptedEngine
 
@@ -126,7 +128,7 @@ def straight_run(tmp_path_factory):
     """Two iterations without interruption (shared by the artifact and resume tests)."""
     out = tmp_path_factory.mktemp("straight")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(visplay, "rollout_engine", lambda p, s, b: ScriptedEngine(p))
+        patch.setattr(visplay, "rollout_engine", lambda p, s, b, v=None: ScriptedEngine(p))
         visplay.train(small_config(), out)
     return out
 

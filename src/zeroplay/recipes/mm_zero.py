@@ -48,6 +48,7 @@ from zeroplay.games.mm_zero import (
 from zeroplay.games.protocol import Context
 from zeroplay.models.loader import ModelNotFoundError
 from zeroplay.recipes.common import (
+    EngineSection,
     ModelSection,
     check_before_start,
     make_accelerator,
@@ -121,6 +122,7 @@ class Config(Strict):
     """
 
     model: ModelSection = ModelSection(mode="lora")
+    engine: EngineSection = EngineSection()
     run: MMZeroRunSection = MMZeroRunSection()
     iterations: int = Field(6, ge=1)
     trainer: ReleasedTrainer = ReleasedTrainer()
@@ -235,7 +237,9 @@ class _Loop:
         self.seed = config.run.seed
         self.seeds = seeds_for(self.game, seed=self.seed)
         self.engine = policies.engine(
-            seed=self.seed, token_budget=config.run.generation_token_budget
+            seed=self.seed,
+            token_budget=config.run.generation_token_budget,
+            vllm=config.engine.vllm_settings(),
         )
         self.log = MetricsLog(run.metrics, tracker_forwarder(accelerator, RECIPE, config))
         self.holder = PhaseTrainer()
@@ -550,7 +554,7 @@ class _Loop:
 
     def _engine(self, phase: Phase, k: int, aliases: dict[str, str]) -> StepEngine:
         """The engine for step `k` of `phase` (0: a data phase), re-seeded from their names."""
-        count = len(self.engine.engines)
+        count = len(self.engine.rng_state())
         self.engine.set_rng_state(step_rng_states(self.seed, phase.name, k, count))
         return StepEngine(self.engine, aliases)
 

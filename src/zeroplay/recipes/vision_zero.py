@@ -143,6 +143,7 @@ class VisionZeroRun:
         self.engine = self.policies.engine(
             seed=config.run.seed * 1000 + self.rank,
             token_budget=config.run.generation_token_budget,
+            vllm=config.engine.vllm_settings(),
         )
         self.controller = StageController(config.controller.build())
         self.specs = {

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from zeroplay.games.vision_zero import ControllerConfig, TurnSampling, VisionZeroGameConfig
-from zeroplay.recipes.common import ModelSection, RunSection
+from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
 from zeroplay.rl.advantages import AdvantageSpec
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
@@ -195,6 +195,7 @@ class Config(Strict):
     """Everything a Vision-Zero run needs (written out in full to RUN_DIR/config.yaml)."""
 
     model: ModelSection = ModelSection()
+    engine: EngineSection = EngineSection()
     run: RunSection = RunSection()
     data: DataSection = DataSection()
     game: GameSection = GameSection()

@@ -28,6 +28,7 @@ from typing import Any
 from rich.console import Console
 
 from zeroplay.engines.base import Engine
+from zeroplay.engines.vllm import VLLMSettings
 from zeroplay.games.protocol import Context, ScoredTurn
 from zeroplay.games.visplay import (
     LabelledQuestion,
@@ -87,9 +88,11 @@ ADVANTAGE = AdvantageSpec("zscore", std="unbiased", eps=1e-6)
 console = Console(stderr=True)
 
 
-def rollout_engine(policies: Policies, seed: int, token_budget: int) -> Engine:
+def rollout_engine(
+    policies: Policies, seed: int, token_budget: int, vllm: VLLMSettings | None = None
+) -> Engine:
     """The engine that plays one rollout step or label batch with the current weights."""
-    return policies.engine(seed=seed, token_budget=token_budget)
+    return policies.engine(seed=seed, token_budget=token_budget, vllm=vllm)
 
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
@@ -205,7 +208,12 @@ class _Loop:
     def engine(self, *parts: object) -> CountingEngine:
         seed = derive_seed(self.seed, "engine", *parts, self.rank)
         return CountingEngine(
-            rollout_engine(self.policies, seed, self.config.run.generation_token_budget)
+            rollout_engine(
+                self.policies,
+                seed,
+                self.config.run.generation_token_budget,
+                self.config.engine.vllm_settings(),
+            )
         )
 
     def meta(self, iteration: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from zeroplay.games.visplay import RoleSampling, VisPlayGameConfig
-from zeroplay.recipes.common import ModelSection, RunSection
+from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
 ROLES = ("questioner", "reasoner")
@@ -178,6 +178,7 @@ class Config(Strict):
     """Everything a VisPlay run needs; maps one-to-one onto the preset YAML files."""
 
     model: ModelSection = ModelSection(mode="lora")
+    engine: EngineSection = EngineSection()
     run: RunSection = RunSection()
     data: DataSection = DataSection()
     game: GameSection = GameSection()

@@ -62,4 +62,10 @@ class TrainerConfig(Strict):
     micro_batch_tokens: int = Field(8192, ge=64, description="padded tokens per forward")
     logprob_chunk: int = Field(1024, ge=1, description="completion positions per LM-head chunk")
     gradient_checkpointing: bool = False
+    tis_cap: float | None = Field(
+        2.0,
+        gt=0,
+        description="truncated importance-sampling cap for tokens sampled by an engine whose "
+        "numerics are not the trainer's (vLLM); null: no correction (the mismatch is still logged)",
+    )
     mixed_precision: Literal["auto", "no", "bf16", "fp16"] = "auto"

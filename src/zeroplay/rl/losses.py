@@ -127,6 +127,36 @@ def _masked_mean(values: Tensor, mask: Tensor) -> float:
     return (values * mask).sum().item() / count if count > 0 else 0.0
 
 
+def truncated_is_weights(
+    old_logp: Tensor, behaviour_logp: Tensor, mask: Tensor, cap: float
+) -> tuple[Tensor, dict[str, float]]:
+    """Truncated importance-sampling weights for tokens sampled by another engine's numerics.
+
+    An engine such as vLLM samples from its own kernels, not the trainer's, so the trainer's
+    old policy pi_old (its own logprobs for the rollout weights) and the behaviour policy mu
+    (the engine's logprobs) differ. Per token: w = min(exp(old_logp - behaviour_logp), cap)
+    (Yao et al.'s TIS, as TRL applies it); the policy-gradient term is multiplied by w.
+    Stats over the mask: |old_logp - behaviour_logp| mean and max, the weights' mean and the
+    fraction of tokens at the cap.
+    """
+    if old_logp.shape != behaviour_logp.shape or old_logp.shape != mask.shape:
+        raise ValueError("old_logp, behaviour_logp and mask must have one shape")
+    if not cap > 0:
+        raise ValueError(f"the importance-sampling cap must be > 0, got {cap}")
+    mask = mask.to(old_logp.dtype)
+    diff = (old_logp - behaviour_logp).detach()
+    weights = torch.exp(diff.clamp(-_LOG_RATIO_CLAMP, _LOG_RATIO_CLAMP)).clamp(max=cap)
+    present = mask > 0
+    abs_diff = diff.abs()
+    stats = {
+        "mismatch/logprob_diff_mean": _masked_mean(abs_diff, mask),
+        "mismatch/logprob_diff_max": abs_diff[present].max().item() if present.any() else 0.0,
+        "mismatch/is_weight_mean": _masked_mean(weights, mask) if present.any() else 1.0,
+        "mismatch/is_capped_frac": _masked_mean((weights >= cap).to(mask.dtype), mask),
+    }
+    return weights, stats
+
+
 def policy_loss(
     logp: Tensor,
     old_logp: Tensor,
@@ -138,6 +168,7 @@ def policy_loss(
     entropy: Tensor | None = None,
     total_tokens: float | None = None,
     total_seqs: float | None = None,
+    token_weights: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, float]]:
     """Clipped policy-gradient loss of one (micro-)batch and its statistics.
 
@@ -158,7 +189,8 @@ def policy_loss(
 
     `old_logp` are the logprobs of the policy that sampled (stored at rollout time, or the
     pre-update pass when `num_iterations > 1`); on-policy, pass `logp.detach()` and the ratio
-    is exactly 1. Stats: ratio mean/min/max over tokens (over sequences for GSPO), clip
+    is exactly 1. `token_weights` (e.g. `truncated_is_weights`) multiply pg_it before the KL and
+    entropy terms are added. Stats: ratio mean/min/max over tokens (over sequences for GSPO), clip
     fractions (low: A < 0 and r < 1 - eps_low; high: A > 0 and r > 1 + eps_high; dual: A < 0 and
     r > c), kl_mean and entropy_mean over tokens, pg_loss (same normaliser as the loss, so
     micro-batch values add up), loss, num_tokens, num_seqs.
@@ -174,6 +206,8 @@ def policy_loss(
         raise ValueError("kl_coef > 0 needs ref_logp")
     if cfg.entropy_coef > 0.0 and entropy is None:
         raise ValueError("entropy_coef > 0 needs entropy")
+    if token_weights is not None and token_weights.shape != logp.shape:
+        raise ValueError(f"token_weights has shape {tuple(token_weights.shape)}")
 
     mask = mask.to(logp.dtype)
     adv = advantages.to(logp.dtype).unsqueeze(1)
@@ -189,6 +223,8 @@ def policy_loss(
     if cfg.dual_clip is not None:
         pg = torch.where(adv < 0, torch.minimum(pg, -adv * cfg.dual_clip), pg)
 
+    if token_weights is not None:
+        pg = pg * token_weights.detach().to(pg.dtype)
     per_token = pg
     kl = None
     if ref_logp is not None:

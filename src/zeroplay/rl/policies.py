@@ -20,7 +20,8 @@ from torch import nn
 from zeroplay.engines.base import Completion
 from zeroplay.engines.hf import HFEngine, pad_id_of
 from zeroplay.engines.request import ChatRequest
-from zeroplay.models.loader import LoraSettings, ModelSettings, load_policy
+from zeroplay.engines.vllm import VLLMEngine, VLLMRollouts, VLLMSettings
+from zeroplay.models.loader import LoraSettings, ModelSettings, load_policy, resolve_model_path
 
 PolicyMode = Literal["lora", "shared", "separate"]
 
@@ -41,6 +42,7 @@ class Policies:
         self.base_name = base_name
         self.pad_id = pad_id_of(processor)
         self._references: dict[int, nn.Module] = {}
+        self._vllm: VLLMRollouts | None = None
 
     @classmethod
     def load(
@@ -136,9 +138,29 @@ class Policies:
             with self.reference(name):
                 pass
 
-    def engine(self, seed: int = 0, token_budget: int = 16384) -> RoutingEngine:
-        """A generation engine that answers each request with its policy's weights."""
-        return RoutingEngine(self, seed=seed, token_budget=token_budget)
+    def engine(
+        self, seed: int = 0, token_budget: int = 16384, vllm: VLLMSettings | None = None
+    ) -> RoutingEngine | VLLMEngine:
+        """A generation engine that answers each request with its policy's weights.
+
+        Without `vllm` settings: HF engines (`token_budget` padded tokens per chunk). With them:
+        a view, with its own seed, of the one in-process vLLM engine these policies share (made
+        on first use; it follows the weights after every optimizer step by itself).
+        """
+        if vllm is None:
+            return RoutingEngine(self, seed=seed, token_budget=token_budget)
+        if self._vllm is None:
+            self._vllm = VLLMRollouts(
+                self.models, self.processor, resolve_model_path(self.base_name), vllm
+            )
+        elif self._vllm.settings != vllm:
+            raise ValueError("these policies already run a vLLM engine with other settings")
+        return VLLMEngine(self._vllm, seed=seed)
+
+    def sleep_engine(self) -> None:
+        """Free the colocated vLLM engine's GPU memory before training (where it can sleep)."""
+        if self._vllm is not None:
+            self._vllm.sleep()
 
 
 class _DisabledAdapters(AbstractContextManager):

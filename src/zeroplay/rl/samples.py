@@ -3,6 +3,8 @@
 A sample is self-contained: the prompt's prepared inputs (ids and image tensors made once at
 rollout time), the sampled completion ids, the logprobs they were sampled with, a loss mask, the
 reward and advantage, and labels that let recipes pick estimators and log by role and stage.
+`behaviour_logprobs` is set only when the sampling engine's numerics are not the trainer's
+(vLLM): the trainer then corrects the gap (`zeroplay.rl.losses.truncated_is_weights`).
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ class Sample:
     loss_mask: torch.Tensor | None = None
     finish_reason: str = "stop"
     info: dict[str, Any] = field(default_factory=dict)
+    behaviour_logprobs: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         n = int(self.completion_ids.shape[0])
         if self.old_logprobs.shape != (n,):
             raise ValueError("old_logprobs must have one value per completion token")
+        if self.behaviour_logprobs is not None and self.behaviour_logprobs.shape != (n,):
+            raise ValueError("behaviour_logprobs must have one value per completion token")
         if self.loss_mask is None:
             self.loss_mask = torch.ones(n, dtype=torch.float32)
 
@@ -73,4 +78,5 @@ class Sample:
             episode=episode,
             finish_reason=c.finish_reason,
             info=dict(turn.info or {}),
+            behaviour_logprobs=None if c.trainer_logprobs else c.logprobs,
         )

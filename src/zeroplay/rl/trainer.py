@@ -13,6 +13,11 @@ One call to `train(policy, samples)` consumes one rollout batch of a policy:
 `old_logp` is the sampling engine's `policy_logprobs` (same weights, same temperature), so with
 `num_iterations > 1` the ratio really moves and clipping acts. When a batch is used exactly once
 on-policy, `old_logp = logp.detach()` and no stored value is needed.
+
+Samples drawn by an engine with other numerics (vLLM: `Sample.behaviour_logprobs` set) get
+`old_logp` from the trainer itself (one no-grad pass before the first update when it is stored),
+and their policy-gradient terms are weighted by truncated importance sampling
+(`truncated_is_weights`, cap `tis_cap`); the logprob mismatch is logged either way.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from zeroplay.rl.collate import SampleBatch, collate_samples, micro_batches
 from zeroplay.rl.config import TrainerConfig
-from zeroplay.rl.losses import policy_loss
+from zeroplay.rl.losses import policy_loss, truncated_is_weights
 from zeroplay.rl.optim import make_optimizer
 from zeroplay.rl.policies import Policies
 from zeroplay.rl.samples import Sample
@@ -105,9 +111,12 @@ class Trainer:
             return {}
         start = time.perf_counter()
         acc = _StatAccumulator()
+        self.policies.sleep_engine()  # a colocated vLLM engine hands its GPU memory over
         with self.policies.activate(policy):
             scorer = self._scorer(policy)
             scorer.train()
+            if self._needs_stored_old() and any(s.behaviour_logprobs is not None for s in samples):
+                samples = self._with_trainer_old_logprobs(scorer, samples)
             for _ in range(self.cfg.num_iterations):
                 order = list(samples)
                 self.rng.shuffle(order)
@@ -122,6 +131,28 @@ class Trainer:
         stats["update_seconds"] = time.perf_counter() - start
         stats["lr"] = self.schedulers[policy].get_last_lr()[0]
         return stats
+
+    @torch.no_grad()
+    def _with_trainer_old_logprobs(self, scorer: Any, samples: list[Sample]) -> list[Sample]:
+        """Copies of `samples` whose `old_logprobs` are the trainer's own for the rollout weights
+        (an engine with other numerics sampled them; its logprobs stay `behaviour_logprobs`)."""
+        out: dict[int, Sample] = {}
+        for chunk in micro_batches(samples, self.cfg.micro_batch_tokens):
+            batch = collate_samples(chunk, self.policies.pad_id, self.device)
+            logp, _ = scorer(batch)
+            for s, row in zip(chunk, torch.split(logp.float().cpu(), batch.lengths), strict=True):
+                out[id(s)] = replace(s, old_logprobs=row.clone())
+        return [out[id(s)] for s in samples]
+
+    def _behaviour_logprobs(self, chunk: list[Sample], batch: SampleBatch, old: torch.Tensor):
+        """Padded behaviour logprobs of a micro-batch (rows without any use `old`: weight 1)."""
+        rows = [
+            s.behaviour_logprobs.to(self.device)
+            if s.behaviour_logprobs is not None
+            else old[i, : s.num_completion_tokens]
+            for i, s in enumerate(chunk)
+        ]
+        return batch.to_padded(torch.cat(rows).to(old.dtype))
 
     def _optimizer_step(self, policy: str, scorer: Any, mini: list[Sample]) -> dict[str, float]:
         total_tokens = float(sum(float(s.loss_mask.sum()) for s in mini))
@@ -147,6 +178,13 @@ class Trainer:
                 if self.loss_cfg.kl_coef > 0:
                     ref = batch.to_padded(self._reference_logprobs(policy, batch))
                 adv = torch.tensor([s.advantage for s in chunk], device=self.device)
+                weights, mismatch = None, {}
+                if any(s.behaviour_logprobs is not None for s in chunk):
+                    behaviour = self._behaviour_logprobs(chunk, batch, old)
+                    cap = self.cfg.tis_cap if self.cfg.tis_cap is not None else float("inf")
+                    weights, mismatch = truncated_is_weights(old, behaviour, mask, cap)
+                    if self.cfg.tis_cap is None:
+                        weights = None
                 loss, stats = policy_loss(
                     logp,
                     old,
@@ -157,9 +195,10 @@ class Trainer:
                     entropy=batch.to_padded(ent_flat.detach()) if ent_flat is not None else None,
                     total_tokens=total_tokens,
                     total_seqs=total_seqs,
+                    token_weights=weights,
                 )
                 self.accelerator.backward(loss)
-            acc.add(stats)
+            acc.add({**stats, **mismatch})
         if self.cfg.optim.max_grad_norm is not None:
             params = self.policies.trainable_parameters(policy)
             norm = self.accelerator.clip_grad_norm_(params, self.cfg.optim.max_grad_norm)
