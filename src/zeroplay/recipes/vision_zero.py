@@ -48,7 +48,6 @@ from zeroplay.recipes.vision_zero_ranks import (
     combine_over_ranks,
     gather_objects,
     sum_decision_stats,
-    sum_over_ranks,
 )
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
@@ -202,7 +201,7 @@ class VisionZeroRun:
         rollout_seconds = time.perf_counter() - start
 
         samples = [Sample.from_turn(t, episode=r.game_id) for r in results for t in r.turns]
-        assign_advantages(samples, self.specs, self.baselines, self._reduce)
+        assign_advantages(samples, self.specs, self.baselines, self._gather)
         trained = [s for s in samples if self.controller.trains(s.stage)]
         stats = self.trainer.train(POLICY, trained)
 
@@ -240,8 +239,8 @@ class VisionZeroRun:
             self.log.append(record)
         return record
 
-    def _reduce(self, values: list[float]) -> list[float]:
-        return sum_over_ranks(self.acc, values)
+    def _gather(self, values: list[float]) -> tuple[list[list[float]], int]:
+        return gather_objects(self.acc, values), self.rank
 
     def _write_rollouts(self, games: list, results: list, stage: str) -> None:
         records = [

@@ -62,4 +62,12 @@ class TrainerConfig(Strict):
     micro_batch_tokens: int = Field(8192, ge=64, description="padded tokens per forward")
     logprob_chunk: int = Field(1024, ge=1, description="completion positions per LM-head chunk")
     gradient_checkpointing: bool = False
-    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = "auto"
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = Field(
+        "auto",
+        description="compute dtype under autocast (auto: bf16 on GPU, fp32 on CPU); trained "
+        "weights and optimizer state stay fp32",
+    )
+    sharding: Literal["auto", "none", "fsdp2"] = Field(
+        "auto",
+        description="FSDP2 full-weight sharding (auto: when accelerate launch has an FSDP2 config)",
+    )
