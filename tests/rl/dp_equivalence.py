@@ -96,7 +96,9 @@ def main() -> None:
             _, stepped = trainer.compute_gradients("default", mine)
             assert stepped
             grads[f"{agg}/{how}"] = {
-                n: p.grad.detach().clone() for n, p in model.named_parameters() if p.grad is not None
+                n: p.grad.detach().clone()
+                for n, p in model.named_parameters()
+                if p.grad is not None
             }
             trainer.optimizers["default"].zero_grad(set_to_none=True)
     trainer.loss_cfg = cfg.loss.build()
