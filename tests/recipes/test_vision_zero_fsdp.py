@@ -3,6 +3,7 @@ resumes from its sharded checkpoint, and ends with the weights of the two-proces
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,6 +43,19 @@ def _run(config: str, out: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a launcher and every process under it (torchrun starts each rank in its own
+    session, so killing the launcher's process group would leave the ranks running)."""
+    import psutil
+
+    launcher = psutil.Process(pid)
+    everyone = [*launcher.children(recursive=True), launcher]
+    for p in everyone:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.send_signal(signal.SIGKILL)
+    psutil.wait_procs(everyone, timeout=30)
+
+
 def _weights(out: Path, step: int) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
@@ -60,14 +74,13 @@ def test_fsdp2_run_is_killed_resumes_and_equals_ddp(tmp_path):
         env=_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
     )
     marker = sharded / "checkpoints" / "step_2" / "state.json"
     deadline = time.monotonic() + 600
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert marker.exists(), "the sharded run wrote no checkpoint at step 2"
-    os.killpg(proc.pid, signal.SIGKILL)  # the launcher and both ranks, mid-run
+    _kill_tree(proc.pid)  # the launcher and both ranks, mid-run
     proc.wait()
     assert not (sharded / "checkpoints" / "step_4").exists(), "killed too late to test resume"
     shards = sorted(p.name for p in (sharded / "checkpoints" / "step_2" / "sharded").rglob("*"))
