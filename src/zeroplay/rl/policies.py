@@ -58,6 +58,7 @@ class Policies:
         self._references: dict[int, nn.Module] = {}
         self._rollout_copies: dict[int, nn.Module] = {}
         self.autocast_dtype: torch.dtype | None = None
+        self.reference_dtype: torch.dtype | None = None
 
     @classmethod
     def load(
@@ -136,15 +137,13 @@ class Policies:
         under LoRA, otherwise a frozen copy of the starting weights (made on first use)."""
         return self.reference_of(self.model(name))
 
-    def reference_of(
-        self, model: nn.Module, dtype: torch.dtype | None = None
-    ) -> AbstractContextManager[nn.Module]:
-        """`reference` by model; a new frozen copy is cast to `dtype` (None: the model's)."""
+    def reference_of(self, model: nn.Module) -> AbstractContextManager[nn.Module]:
+        """`reference` by model; a new frozen copy is cast to `reference_dtype` when set."""
         if self.mode == "lora":
             return _DisabledAdapters(model)
         key = id(model)
         if key not in self._references:
-            self._references[key] = frozen_copy(model, dtype)
+            self._references[key] = frozen_copy(model, self.reference_dtype)
         return nullcontext(self._references[key])
 
     def freeze_references(self, dtype: torch.dtype | None = None) -> None:
@@ -156,8 +155,10 @@ class Policies:
         """
         if self.mode == "lora":
             return
-        for model in self.distinct_models():
-            with self.reference_of(model, dtype):
+        if dtype is not None:
+            self.reference_dtype = dtype
+        for name in self.names:
+            with self.reference(name):
                 pass
 
     def set_rollout_copy(self, model: nn.Module, dtype: torch.dtype) -> nn.Module:

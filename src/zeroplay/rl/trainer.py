@@ -137,10 +137,6 @@ class Trainer:
     def _scorer(self, policy: str) -> Any:
         return self.scorers[id(self.policies.model(policy))]
 
-    def scorer_of(self, policy: str) -> Any:
-        """The module that runs `policy`'s training forwards (DDP-wrapped or the FSDP root)."""
-        return self._scorer(policy)
-
     def _needs_stored_old(self) -> bool:
         return self.updates_per_batch > 1
 
