@@ -99,3 +99,13 @@ def test_fsdp2_run_is_killed_resumes_and_equals_ddp(tmp_path):
     assert any(not torch.equal(expected[k], start[k]) for k in expected), "weights must move"
     for name, value in expected.items():
         torch.testing.assert_close(got[name], value, rtol=0, atol=1e-5, msg=name)
+
+
+@pytest.mark.slow
+def test_fsdp2_without_a_distributed_launch_is_a_clear_error(tmp_path):
+    cmd = [sys.executable, "-m", "zeroplay.cli.main", "train", "vision-zero"]
+    cmd += ["--out", str(tmp_path / "run"), "trainer.sharding=fsdp2"]
+    done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "FSDP2 needs a distributed run" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

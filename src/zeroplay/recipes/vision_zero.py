@@ -55,6 +55,7 @@ from zeroplay.rl.policies import Policies
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.samples import Sample
+from zeroplay.rl.sharding import ShardingError
 from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "VisionZeroRun", "train"]
@@ -123,13 +124,16 @@ class VisionZeroRun:
             settings, [POLICY], mode=config.model.mode, lora=config.model.lora.build()
         )
         seed_everything(config.run.seed, self.rank)
-        self.trainer = Trainer(
-            self.policies,
-            config.trainer,
-            self.acc,
-            {POLICY: config.schedule.steps},
-            seed=config.run.seed,
-        )
+        try:
+            self.trainer = Trainer(
+                self.policies,
+                config.trainer,
+                self.acc,
+                {POLICY: config.schedule.steps},
+                seed=config.run.seed,
+            )
+        except ShardingError as exc:
+            raise ConfigError(str(exc)) from None
         self.engine = self.policies.engine(
             seed=config.run.seed * 1000 + self.rank,
             token_budget=config.run.generation_token_budget,

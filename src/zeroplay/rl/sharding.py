@@ -30,6 +30,10 @@ from torch import nn
 from zeroplay.rl.scorer import unwrap_peft
 
 
+class ShardingError(ValueError):
+    """A run that cannot be sharded as asked (a user's setting, not a bug)."""
+
+
 def fsdp_requested(setting: str) -> bool:
     """Whether to shard: `fsdp2` always, `none` never, `auto` when accelerate asked for FSDP2."""
     if setting == "fsdp2":
@@ -45,7 +49,7 @@ def device_mesh(device: torch.device) -> Any:
     from torch.distributed.device_mesh import init_device_mesh
 
     if not torch.distributed.is_initialized():
-        raise RuntimeError(
+        raise ShardingError(
             "FSDP2 needs a distributed run: start it with `accelerate launch` (or torchrun)"
         )
     return init_device_mesh(device.type, (torch.distributed.get_world_size(),))
@@ -59,7 +63,7 @@ def block_classes(model: nn.Module) -> set[str]:
     inner = unwrap_peft(model)
     names = set(getattr(inner, "_no_split_modules", None) or ())
     if not names:
-        raise ValueError(
+        raise ShardingError(
             f"{type(inner).__name__} lists no _no_split_modules; zeroplay cannot tell which "
             "blocks to shard with FSDP2"
         )

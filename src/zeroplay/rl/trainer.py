@@ -43,6 +43,7 @@ from zeroplay.rl.policies import Policies
 from zeroplay.rl.samples import Sample
 from zeroplay.rl.scorer import CompletionScorer
 from zeroplay.rl.sharding import (
+    ShardingError,
     device_mesh,
     fsdp_requested,
     full_tensor,
@@ -110,12 +111,14 @@ class Trainer:
         """FSDP2: an unsharded rollout copy per model (made first), then shard the policy and
         its reference (see `zeroplay.rl.sharding`)."""
         if self.policies.mode == "lora":
-            raise ValueError(
+            raise ShardingError(
                 "FSDP2 sharding is for full-weight training; LoRA adapters are small enough for "
                 "plain data parallel (use the ddp accelerate config)"
             )
         if self.compute_dtype == torch.float16:
-            raise ValueError("FSDP2 here supports bf16 or fp32 compute; fp16 needs a grad scaler")
+            raise ShardingError(
+                "FSDP2 here supports bf16 or fp32 compute; fp16 needs a grad scaler"
+            )
         mesh = device_mesh(self.device)
         rollout_dtype = self.compute_dtype or torch.float32
         for model in self.policies.distinct_models():
