@@ -272,6 +272,13 @@ class Trainer:
         if self.loss_cfg.kl_coef > 0:
             ref = batch.to_padded(self._reference_logprobs(policy, batch))
         adv = torch.tensor([s.advantage for s in chunk], device=self.device)
+        entropy = None
+        if ent_flat is not None:
+            # With its gradient when the bonus is on (it must push the policy); detached when
+            # it is only logged, so the backward pass skips the (N, vocab) entropy graph.
+            entropy = batch.to_padded(
+                ent_flat if self.loss_cfg.entropy_coef > 0 else ent_flat.detach()
+            )
         loss, stats = policy_loss(
             logp,
             old,
@@ -279,8 +286,7 @@ class Trainer:
             mask,
             self.loss_cfg,
             ref_logp=ref,
-            # with its gradient: the entropy bonus pushes the policy, not only the log
-            entropy=batch.to_padded(ent_flat) if ent_flat is not None else None,
+            entropy=entropy,
             total_tokens=total_tokens,
             total_seqs=total_seqs,
         )
