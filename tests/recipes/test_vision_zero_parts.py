@@ -229,14 +229,24 @@ def test_advantages_hand_computed():
     assert decision == pytest.approx([0.875 / std, -1.125 / std, -0.625 / std, 0.875 / std])
 
 
-def test_summing_identical_ranks_gives_the_same_baselines():
+def test_a_second_rank_with_the_same_games_doubles_the_updates():
+    # Rank 0 of two, both ranks holding the same two games: four per-game updates in order
+    # (rank 0's games, then rank 1's), exactly what one rank playing the four games makes.
     one, two = new_baselines(SPECS), new_baselines(SPECS)
-    a, b = _two_games(), _two_games()
+    a, b = _two_games() + _renamed(_two_games(), "r1-"), _two_games()
     assign_advantages(a, SPECS, one)
-    assign_advantages(b, SPECS, two, reduce=lambda values: [2 * v for v in values])
-    assert [s.advantage for s in a] == pytest.approx([s.advantage for s in b])
+    assign_advantages(b, SPECS, two, gather=lambda values: ([values, values], 0))
+    assert [s.advantage for s in a[: len(b)]] == pytest.approx([s.advantage for s in b])
     assert one["clue"].baselines == pytest.approx(two["clue"].baselines)
     assert one["clue"].state_dict()["updates"] == two["clue"].state_dict()["updates"]
+    assert two["clue"].state_dict()["updates"] == {"civilian": 4, "spy": 4}
+
+
+def _renamed(samples, prefix):
+    for s in samples:
+        s.episode = prefix + s.episode
+        s.group = prefix + s.group
+    return samples
 
 
 def test_raw_clue_advantages_keep_no_baseline():

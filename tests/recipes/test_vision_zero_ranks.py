@@ -1,5 +1,6 @@
 """Two CPU processes under `accelerate launch`: the ranks play different games but hold the same
-controller, role baselines and weights (decision counts and baseline sums are summed over ranks)."""
+controller, role baselines and weights (decision counts are summed over ranks, baselines follow
+every game in the global order)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ SCRIPT = textwrap.dedent(
 def test_two_ranks_agree_on_stage_baselines_and_weights(tmp_path):
     script = tmp_path / "two_ranks.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).parent))
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=path)
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
     cmd += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
     cmd += ["--dynamo_backend", "no", str(script), str(tmp_path / "run")]
@@ -62,7 +64,8 @@ def test_two_ranks_agree_on_stage_baselines_and_weights(tmp_path):
     assert ranks[0]["state"] == ranks[1]["state"]
     assert ranks[0]["param_sum"] == ranks[1]["param_sum"]
     baselines = ranks[0]["state"]["baselines"]["clue"]
-    assert baselines["updates"] == {"civilian": 2, "spy": 2}  # game k of both ranks pooled
+    # one update per game, 2 iterations x 2 ranks x 1 game: what one rank makes for 4 games
+    assert baselines["updates"] == {"civilian": 4, "spy": 4}
     assert any(v != 0.0 for v in baselines["baselines"].values())
 
     def played(rank: int) -> list[tuple[int, str]]:

@@ -125,7 +125,7 @@ def test_role_baseline_per_reward_units() -> None:
 
 
 def _run_ranks(batches, *, games=None, roles=("spy", "civ")):
-    """Run one RoleBaseline per simulated rank in threads; reduce is a barrier + elementwise sum."""
+    """Run one RoleBaseline per simulated rank in threads; gather is a barrier + list copy."""
     n = len(batches)
     posted: list[list[float] | None] = [None] * n
     barrier = threading.Barrier(n)
@@ -133,17 +133,17 @@ def _run_ranks(batches, *, games=None, roles=("spy", "civ")):
     baselines: list = [None] * n
 
     def worker(rank: int) -> None:
-        def reduce(xs: list[float]) -> list[float]:
-            posted[rank] = xs
+        def gather(xs: list[float]) -> tuple[list[list[float]], int]:
+            posted[rank] = list(xs)
             barrier.wait()
-            total = [math.fsum(col) for col in zip(*posted, strict=True)]
+            everyone = [list(p) for p in posted]
             barrier.wait()
-            return total
+            return everyone, rank
 
         rae = RoleBaseline(0.9, roles=roles)
         rewards, rank_roles = batches[rank]
         g = None if games is None else games[rank]
-        results[rank] = rae.advantages(rewards, rank_roles, games=g, reduce=reduce)
+        results[rank] = rae.advantages(rewards, rank_roles, games=g, gather=gather)
         baselines[rank] = rae.baselines
 
     threads = [threading.Thread(target=worker, args=(r,)) for r in range(n)]
@@ -154,7 +154,7 @@ def _run_ranks(batches, *, games=None, roles=("spy", "civ")):
     return results, baselines
 
 
-def test_role_baseline_reduce_makes_ranks_agree() -> None:
+def test_role_baseline_per_batch_gather_pools_ranks() -> None:
     # Rank 0: spy -0.6, civs 0.2, 0.2; rank 1: spy 0.3, civ 0.0 only.
     # Global spy mean (-0.6 + 0.3) / 2 = -0.15; global civ mean 0.4 / 3.
     batches = [([-0.6, 0.2, 0.2], ["spy", "civ", "civ"]), ([0.3, 0.0], ["spy", "civ"])]
@@ -163,18 +163,30 @@ def test_role_baseline_reduce_makes_ranks_agree() -> None:
     for b in baselines:
         assert b == pytest.approx({"spy": b_spy, "civ": b_civ})
     assert results[1] == pytest.approx([0.3 - b_spy, 0.0 - b_civ])
-    # A rank with an empty batch still joins the reduce and ends with the same baselines.
+    # A rank with an empty batch still joins the gather and ends with the same baselines.
     _, baselines = _run_ranks([batches[0], ([], [])])
     assert baselines[0] == baselines[1]
 
 
-def test_role_baseline_reduce_pools_game_slots() -> None:
-    # Slot 0 = rank 0's game "a" + rank 1's game "x"; slot 1 = "b" + "y". Spy only, alpha 0.9.
-    # slot 0 spy mean (1 + 3) / 2 = 2 -> b = 0.2; slot 1 mean (-1 + -3) / 2 = -2 -> b = 0.18 - 0.2.
-    batches = [([1.0, -1.0], ["spy", "spy"]), ([3.0, -3.0], ["spy", "spy"])]
-    results, baselines = _run_ranks(batches, games=[["a", "b"], ["x", "y"]])
-    assert baselines[0] == baselines[1] == pytest.approx({"spy": -0.02, "civ": 0.0})
-    assert results[0] == pytest.approx([1.0 - 0.2, -1.0 + 0.02])
+def test_role_baseline_per_game_is_world_size_independent() -> None:
+    # Four games in global order a, b, c, d; one rank plays all, or two ranks play two each,
+    # or four ranks one each: the same four updates in the same order, the same advantages.
+    rewards = [1.0, -0.2, -1.0, 0.4, 3.0, 0.0, -3.0, 0.8]
+    roles = ["spy", "civ"] * 4
+    games = ["a", "a", "b", "b", "c", "c", "d", "d"]
+    one, one_b = _run_ranks([(rewards, roles)], games=[games])
+    for world in (2, 4):
+        k = len(rewards) // world
+        batches = [(rewards[r * k : (r + 1) * k], roles[r * k : (r + 1) * k]) for r in range(world)]
+        split = [games[r * k : (r + 1) * k] for r in range(world)]
+        results, baselines = _run_ranks(batches, games=split)
+        assert [x for part in results for x in part] == pytest.approx(one[0], abs=1e-12)
+        for b in baselines:
+            assert b == pytest.approx(one_b[0], abs=1e-12)
+    # Hand check of the first two updates (alpha 0.9): game a: b_spy = 0.1, b_civ = -0.02.
+    assert one[0][:2] == pytest.approx([1.0 - 0.1, -0.2 + 0.02])
+    # Game b: b_spy = 0.09 - 0.1 = -0.01.
+    assert one[0][2] == pytest.approx(-1.0 + 0.01)
 
 
 def test_role_baseline_state_roundtrip_through_json() -> None:
@@ -193,7 +205,7 @@ def test_role_baseline_errors() -> None:
     with pytest.raises(ValueError, match="not one of"):
         RoleBaseline(0.9, roles=["spy"]).advantages([1.0], ["civ"])
     with pytest.raises(ValueError, match="roles="):
-        RoleBaseline(0.9).advantages([1.0], ["spy"], reduce=lambda xs: xs)
+        RoleBaseline(0.9).advantages([1.0], ["spy"], gather=lambda xs: ([xs], 0))
     with pytest.raises(ValueError, match="not among"):
         RoleBaseline(0.9, roles=["spy"]).load_state_dict({"baselines": {"civ": 0.1}})
 

@@ -14,7 +14,8 @@ import pytest
 @pytest.mark.slow
 def test_two_cpu_processes_keep_parameters_identical(tmp_path):
     script = Path(__file__).with_name("colour_task.py")
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(script.parent))
+    path = os.pathsep.join(filter(None, [str(script.parent), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=path)
     # accelerate's torchrun launcher is the `--multi_gpu` one; with Accelerator(cpu=True) the
     # ranks join a gloo group on the CPU.
     cmd = [

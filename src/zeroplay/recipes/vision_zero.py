@@ -56,7 +56,6 @@ from zeroplay.recipes.vision_zero_ranks import (
     combine_over_ranks,
     gather_objects,
     sum_decision_stats,
-    sum_over_ranks,
 )
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
@@ -65,6 +64,7 @@ from zeroplay.rl.reward_control import permute_rewards
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.samples import Sample
+from zeroplay.rl.sharding import ShardingError
 from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "VisionZeroRun", "train"]
@@ -133,13 +133,16 @@ class VisionZeroRun:
             settings, [POLICY], mode=config.model.mode, lora=config.model.lora.build()
         )
         seed_everything(config.run.seed, self.rank)
-        self.trainer = Trainer(
-            self.policies,
-            config.trainer,
-            self.acc,
-            {POLICY: config.schedule.steps},
-            seed=config.run.seed,
-        )
+        try:
+            self.trainer = Trainer(
+                self.policies,
+                config.trainer,
+                self.acc,
+                {POLICY: config.schedule.steps},
+                seed=config.run.seed,
+            )
+        except ShardingError as exc:
+            raise ConfigError(str(exc)) from None
         self.engine = self.policies.engine(
             seed=config.run.seed * 1000 + self.rank,
             token_budget=config.run.generation_token_budget,
@@ -216,7 +219,7 @@ class VisionZeroRun:
             # The proof's control: a per-step stream, so a resumed run permutes the same way.
             control = random.Random(f"control/{self.config.run.seed}/{self.step}/{self.rank}")
             permute_rewards(samples, control)
-        assign_advantages(samples, self.specs, self.baselines, self._reduce)
+        assign_advantages(samples, self.specs, self.baselines, self._gather)
         trained = [s for s in samples if self.controller.trains(s.stage)]
         stats = self.trainer.train(POLICY, trained)
 
@@ -254,8 +257,8 @@ class VisionZeroRun:
             self.log.append(record)
         return record
 
-    def _reduce(self, values: list[float]) -> list[float]:
-        return sum_over_ranks(self.acc, values)
+    def _gather(self, values: list[float]) -> tuple[list[list[float]], int]:
+        return gather_objects(self.acc, values), self.rank
 
     def _write_rollouts(self, games: list, results: list, stage: str) -> None:
         records = [

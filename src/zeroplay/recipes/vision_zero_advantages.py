@@ -17,7 +17,7 @@ from zeroplay.games.vision_zero.roles import (
     STAGE_CLUE,
     STAGE_DECISION,
 )
-from zeroplay.rl.advantages import AdvantageSpec, Reduce, RoleBaseline, compute_advantages
+from zeroplay.rl.advantages import AdvantageSpec, Gather, RoleBaseline, compute_advantages
 from zeroplay.rl.samples import Sample
 
 STAGES = (STAGE_CLUE, STAGE_DECISION)
@@ -41,14 +41,15 @@ def assign_advantages(
     samples: Sequence[Sample],
     specs: dict[str, AdvantageSpec],
     baselines: dict[str, RoleBaseline],
-    reduce: Reduce | None = None,
+    gather: Gather | None = None,
 ) -> None:
     """Set `advantage` on every sample with its stage's estimator.
 
     Role baselines take the game (`Sample.episode`) as their update unit; group estimators take
-    the sample's group (one per observer prompt or per voting civilian). `reduce` sums the
-    baselines' statistics over data-parallel ranks, so every rank must call this with the same
-    number of games.
+    the sample's group (one per observer prompt or per voting civilian). `gather` collects the
+    baselines' per-game statistics from every data-parallel rank, so all ranks apply the same
+    per-game updates in the global game order (rank 0's games first): N ranks give the
+    baselines one rank gives for the same games. Every rank must call this together.
     """
     for stage in STAGES:
         chosen = [s for s in samples if s.stage == stage]
@@ -60,7 +61,7 @@ def assign_advantages(
             groups=groups,
             roles=[s.role for s in chosen],
             baseline=baselines.get(stage),
-            reduce=reduce if spec.kind == "role_ema" else None,
+            gather=gather if spec.kind == "role_ema" else None,
         )
         for sample, value in zip(chosen, values, strict=True):
             sample.advantage = value

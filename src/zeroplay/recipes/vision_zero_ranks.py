@@ -1,8 +1,8 @@
 """Cross-rank sums and means, so every data-parallel rank takes the same decisions.
 
-The controller's decision statistics and the RAE baselines' per-role sums are summed over ranks
-(an all-reduce with SUM; the identity on one process), so all ranks switch stages and hold the
-same baselines. Logged statistics are averaged over ranks (every rank plays the same number of
+The controller's decision statistics are summed over ranks (an all-reduce with SUM; the identity
+on one process), so all ranks switch stages together; the RAE baselines' per-game statistics are
+gathered (`gather_objects`) so every rank applies the same updates in the global game order. Logged statistics are averaged over ranks (every rank plays the same number of
 games of the same shape, so the mean of rank means is the mean over all games); counts are summed.
 """
 

@@ -46,6 +46,7 @@ from zeroplay.recipes.common import (
     progress_bar,
     seed_everything,
 )
+from zeroplay.recipes.config_io import ConfigError
 from zeroplay.recipes.visplay_config import ROLES, Config, phase_names, split_phase
 from zeroplay.recipes.visplay_images import (
     ImageSource,
@@ -73,6 +74,7 @@ from zeroplay.rl.policies import Policies
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
 from zeroplay.rl.samples import Sample
+from zeroplay.rl.sharding import ShardingError
 from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "rollout_engine", "train"]
@@ -127,16 +129,19 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
             with policies.reference(role):
                 pass
     schedule = config.schedule
-    trainer = Trainer(
-        policies,
-        config.trainer,
-        accelerator,
-        {
-            "questioner": max(1, schedule.questioner_steps),
-            "reasoner": max(1, schedule.reasoner_steps),
-        },
-        seed=config.run.seed,
-    )
+    try:
+        trainer = Trainer(
+            policies,
+            config.trainer,
+            accelerator,
+            {
+                "questioner": max(1, schedule.questioner_steps),
+                "reasoner": max(1, schedule.reasoner_steps),
+            },
+            seed=config.run.seed,
+        )
+    except ShardingError as exc:
+        raise ConfigError(str(exc)) from None
     fresh = FreshOptimizers(trainer)
     start = resume_point(run.root, policies, trainer, accelerator)
     log = MetricsLog(run.metrics)

@@ -17,8 +17,9 @@ StdKind = Literal["population", "unbiased"]
 EstimatorKind = Literal["zscore", "center", "role_ema", "raw"]
 RaeUpdate = Literal["per_game", "per_batch"]
 
-# Elementwise sum of a flat float list across data-parallel ranks (an all-reduce with SUM).
-Reduce = Callable[[list[float]], list[float]]
+# An all-gather over data-parallel ranks: every rank's flat float list in rank order, and the
+# index of the calling rank.
+Gather = Callable[[list[float]], tuple[list[list[float]], int]]
 
 
 def _check_rewards(rewards: Sequence[float]) -> list[float]:
@@ -105,7 +106,7 @@ class RoleBaseline:
     """
 
     def __init__(self, alpha: float, init: float = 0.0, roles: Sequence[str] | None = None):
-        """`roles` fixes the role order; it is required when a cross-rank `reduce` is used so
+        """`roles` fixes the role order; it is required when a cross-rank `gather` is used so
         every rank lays out the same vector. Without it, roles are added as they appear."""
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -139,7 +140,7 @@ class RoleBaseline:
         roles: Sequence[str],
         *,
         games: Sequence[Hashable] | None = None,
-        reduce: Reduce | None = None,
+        gather: Gather | None = None,
     ) -> list[float]:
         """Update each role's baseline from these rewards, then return `r_i - b_{role_i}`.
 
@@ -150,19 +151,20 @@ class RoleBaseline:
         sample is compared with its role's baseline right after its own game's update (the
         paper). `games=range(n)` updates once per reward.
 
-        `reduce` sums a flat float list over data-parallel ranks. With it, each unit's per-role
-        (sum, count) is global, so all ranks compute the same baselines; unit k of every rank is
-        pooled into global unit k (every rank must pass the same number of units). With one game
-        per rank per step this is the code's cross-GPU mean (a sum/count mean, which equals its
-        mean of per-rank means when the per-rank counts are equal).
+        `gather` collects a flat float list from every data-parallel rank in rank order (and
+        says which is the caller's). With
+        it, the baselines follow one global sequence of updates, the same on every rank and for
+        any world size: per game, the units of rank 0 (in their order), then rank 1's, ... which
+        is the global game order when each rank plays a consecutive block of the games. With
+        `games=None` the ranks' batches are pooled into one update (the code's cross-GPU mean).
         """
         values = _check_rewards(rewards)
         n = len(values)
         _check_same_length("roles", roles, n)
         if games is not None:
             _check_same_length("games", games, n)
-        if reduce is not None and not self._fixed_roles:
-            raise ValueError("pass roles= to RoleBaseline so every rank reduces the same layout")
+        if gather is not None and not self._fixed_roles:
+            raise ValueError("pass roles= to RoleBaseline so every rank gathers the same layout")
         for role in roles:
             if role not in self._baselines:
                 if self._fixed_roles:
@@ -171,7 +173,7 @@ class RoleBaseline:
 
         unit_of: list[int]
         if games is None:
-            # One unit even for an empty batch, so a rank with no samples still joins the reduce.
+            # One unit even for an empty batch, so a rank with no samples still takes part.
             unit_of = [0] * n
             n_units = 1
         else:
@@ -181,29 +183,40 @@ class RoleBaseline:
 
         order = self.roles
         slot = {role: k for k, role in enumerate(order)}
+        width = 2 * len(order)
         # Flat layout: unit-major, then role, then (sum, count).
-        stats = [0.0] * (2 * len(order) * n_units)
+        stats = [0.0] * (width * n_units)
         for r, role, u in zip(values, roles, unit_of, strict=True):
-            base = 2 * (u * len(order) + slot[role])
+            base = u * width + 2 * slot[role]
             stats[base] += r
             stats[base + 1] += 1.0
-        if reduce is not None:
-            reduced = list(reduce(stats))
-            if len(reduced) != len(stats):
-                raise ValueError(f"reduce returned {len(reduced)} values, expected {len(stats)}")
-            stats = [float(x) for x in reduced]
+        units = [stats[u * width : (u + 1) * width] for u in range(n_units)]
+        first_unit = 0  # where this rank's units sit in the global sequence
+        if gather is not None:
+            gathered, rank = gather(stats)
+            per_rank = [[float(x) for x in xs] for xs in gathered]
+            if any(len(xs) % width for xs in per_rank):
+                raise ValueError("gather returned lists that do not match the role layout")
+            if games is None:
+                pooled = [math.fsum(xs[k] for xs in per_rank) for k in range(width)]
+                units = [pooled]
+            else:
+                first_unit = sum(len(xs) // width for xs in per_rank[:rank])
+                units = [xs[k : k + width] for xs in per_rank for k in range(0, len(xs), width)]
 
         after: dict[tuple[int, str], float] = {}
-        for u in range(n_units):
+        for u, unit in enumerate(units):
             for role in order:
-                base = 2 * (u * len(order) + slot[role])
-                total, count = stats[base], stats[base + 1]
+                total, count = unit[2 * slot[role]], unit[2 * slot[role] + 1]
                 if count > 0:
                     b = self._baselines[role]
                     self._baselines[role] = self.alpha * b + (1.0 - self.alpha) * (total / count)
                     self._updates[role] += 1
                 after[(u, role)] = self._baselines[role]
-        return [r - after[(u, role)] for r, role, u in zip(values, roles, unit_of, strict=True)]
+        return [
+            r - after[(first_unit + u, role)]
+            for r, role, u in zip(values, roles, unit_of, strict=True)
+        ]
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-able state for checkpoints: each role's baseline and how many updates it has had."""
@@ -284,14 +297,14 @@ def compute_advantages(
     groups: Sequence[Hashable] | None = None,
     roles: Sequence[str] | None = None,
     baseline: RoleBaseline | None = None,
-    reduce: Reduce | None = None,
+    gather: Gather | None = None,
 ) -> list[float]:
     """Advantages of `rewards` under `spec`.
 
     `groups` are the GRPO groups for zscore/center and the games for role_ema with
     `rae_update="per_game"`. `roles`, `baseline` (from `spec.new_baseline`, kept across steps
-    and checkpointed) and `reduce` (sum over data-parallel ranks) serve role_ema only; group
-    estimators need no reduce because a group's samples are scored on one rank.
+    and checkpointed) and `gather` (over data-parallel ranks) serve role_ema only; group
+    estimators need no gather because a group's samples are scored on one rank.
     """
     if spec.kind == "raw":
         return raw(rewards)
@@ -312,4 +325,4 @@ def compute_advantages(
     if spec.rae_update == "per_game" and groups is None:
         raise ValueError("rae_update='per_game' needs groups (the game of each sample)")
     games = groups if spec.rae_update == "per_game" else None
-    return baseline.advantages(rewards, roles, games=games, reduce=reduce)
+    return baseline.advantages(rewards, roles, games=games, gather=gather)

@@ -2,10 +2,15 @@
 
 Layout of one checkpoint:
 
-    policy/ or policy/<name>/    full weights in Hugging Face format (shared / separate models)
+    policy/ or policy/<name>/    full weights in Hugging Face format (shared / separate models),
+                                 in the model's configured dtype (bf16 on GPU by default)
+    master/<name>.safetensors    the fp32 master weights, when the HF weights are narrower
+                                 (exact resume; not written when sharded, see sharded/)
+    sharded/<name>/              FSDP2 runs: every rank's model and optimizer shards
+                                 (torch.distributed.checkpoint), read back collectively
     adapters/<name>/             PEFT LoRA adapters (one folder per role), base model in state.json
     processor/                   the processor, so the folder is self-describing
-    trainer.pt                   optimizers, schedulers, step counters, trainer RNG
+    trainer.pt                   optimizers (unless sharded), schedulers, step counters, RNG
     rng_rank<R>.pt               python / numpy / torch RNG states of data-parallel rank R
     state.json                   step, model kind, base model, policies, estimator and recipe state
 
@@ -28,6 +33,7 @@ import torch
 
 from zeroplay.rl.policies import Policies
 from zeroplay.rl.rundir import atomic_write_json
+from zeroplay.rl.sharding import full_state_dict
 
 STEP_DIR = re.compile(r"^step_(\d+)$")
 
@@ -69,30 +75,67 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _save_policies(policies: Policies, accelerator: Any, out: Path) -> dict[str, Any]:
-    info: dict[str, Any] = {"kind": policies.mode, "base_model": policies.base_name}
-    if policies.mode == "lora":
-        model = accelerator.unwrap_model(policies.distinct_models()[0])
-        for name in policies.names:
-            tmp = out / ".adapter_tmp"
-            model.save_pretrained(tmp, selected_adapters=[name])
-            src = tmp if name == "default" else tmp / name
-            shutil.move(str(src), str(out / "adapters" / name))
-            shutil.rmtree(tmp, ignore_errors=True)
-        info["adapters"] = policies.names
-    elif policies.mode == "shared":
-        model = accelerator.unwrap_model(policies.distinct_models()[0])
-        model.save_pretrained(out / "policy", state_dict=accelerator.get_state_dict(model))
-        policies.processor.save_pretrained(out / "policy")
-        info["policies"] = policies.names
+def _full_weights(model: Any, accelerator: Any, sharded: bool) -> dict[str, torch.Tensor]:
+    """The whole state dict of a (possibly wrapped or sharded) model; collective when sharded."""
+    if sharded:
+        return full_state_dict(model)
+    return accelerator.get_state_dict(model)
+
+
+def _write_full_model(
+    model: Any,
+    weights: dict[str, torch.Tensor],
+    policies: Policies,
+    folder: Path,
+    master: Path | None,
+) -> None:
+    """HF weights in the export dtype; the fp32 masters beside them when narrower."""
+    export = policies.export_dtype
+    narrower = export is not None and export != torch.float32
+    if narrower:
+        cast = {k: v.to(export) if v.is_floating_point() else v for k, v in weights.items()}
     else:
-        for name in policies.names:
-            model = accelerator.unwrap_model(policies.model(name))
-            folder = out / "policy" / name
-            model.save_pretrained(folder, state_dict=accelerator.get_state_dict(model))
-            policies.processor.save_pretrained(folder)
+        cast = weights
+    model.save_pretrained(folder, state_dict=cast)
+    if narrower and master is not None:
+        from safetensors.torch import save_model
+
+        master.parent.mkdir(parents=True, exist_ok=True)
+        save_model(model, str(master))
+    policies.processor.save_pretrained(folder)
+
+
+def _save_policies(
+    policies: Policies, accelerator: Any, out: Path, sharded: bool = False
+) -> dict[str, Any]:
+    """Weights of every policy; under FSDP2 every rank gathers, the main process writes."""
+    info: dict[str, Any] = {"kind": policies.mode, "base_model": policies.base_name}
+    main = accelerator.is_main_process
+    if policies.mode == "lora":
+        if main:
+            model = accelerator.unwrap_model(policies.distinct_models()[0])
+            for name in policies.names:
+                tmp = out / ".adapter_tmp"
+                model.save_pretrained(tmp, selected_adapters=[name])
+                src = tmp if name == "default" else tmp / name
+                shutil.move(str(src), str(out / "adapters" / name))
+                shutil.rmtree(tmp, ignore_errors=True)
+        info["adapters"] = policies.names
+    else:
+        targets = (
+            [("shared", policies.distinct_models()[0], out / "policy")]
+            if policies.mode == "shared"
+            else [(n, policies.model(n), out / "policy" / n) for n in policies.names]
+        )
+        for name, wrapped, folder in targets:
+            weights = _full_weights(wrapped, accelerator, sharded)
+            if main:
+                model = accelerator.unwrap_model(wrapped)
+                master = None if sharded else out / "master" / f"{name}.safetensors"
+                _write_full_model(model, weights, policies, folder, master)
         info["policies"] = policies.names
-    policies.processor.save_pretrained(out / "processor")
+    if main:
+        policies.processor.save_pretrained(out / "processor")
     return info
 
 
@@ -109,8 +152,9 @@ def save_checkpoint(
 ) -> Path:
     """Write `checkpoints/step_<step>/` (see module docstring); returns its path.
 
-    Every rank writes its own RNG file; the main process writes the rest. `extra` holds
-    picklable per-run objects (e.g. engine RNG states) saved in `trainer.pt`.
+    Every rank writes its own RNG file (and, under FSDP2, its model and optimizer shards); the
+    main process writes the rest. Every rank must call this. `extra` holds picklable per-run
+    objects (e.g. engine RNG states) saved in `trainer.pt`.
     """
     root = Path(run_dir) / "checkpoints"
     final = root / f"step_{step}"
@@ -120,7 +164,10 @@ def save_checkpoint(
         tmp.mkdir(parents=True)
     accelerator.wait_for_everyone()
     torch.save(rng_state(), tmp / f"rng_rank{accelerator.process_index}.pt")
-    info = _save_policies(policies, accelerator, tmp) if accelerator.is_main_process else {}
+    sharded = bool(getattr(trainer, "sharded", False))
+    info = _save_policies(policies, accelerator, tmp, sharded)
+    if sharded:
+        trainer.save_sharded_state(tmp / "sharded")
     if accelerator.is_main_process:
         torch.save({"trainer": trainer.state_dict(), "extra": extra or {}}, tmp / "trainer.pt")
         state = {
@@ -142,13 +189,18 @@ def save_checkpoint(
     return final
 
 
-def _load_weights_into(model: Any, folder: Path) -> None:
+def _load_weights_into(model: Any, folder: Path, master: Path | None = None) -> None:
+    """Load the fp32 masters when the checkpoint has them, else its HF weights."""
+    if master is not None and master.exists():
+        from safetensors.torch import load_model
+
+        load_model(model, str(master))
+        return
     from transformers import AutoModelForImageTextToText
 
-    loaded = AutoModelForImageTextToText.from_pretrained(
-        folder, dtype=next(model.parameters()).dtype
-    )
-    model.load_state_dict(loaded.state_dict())
+    loaded = AutoModelForImageTextToText.from_pretrained(folder)
+    state = {k: v.to(model.state_dict()[k].dtype) for k, v in loaded.state_dict().items()}
+    model.load_state_dict(state)
 
 
 def load_checkpoint(
@@ -174,12 +226,22 @@ def load_checkpoint(
         for name in policies.names:
             weights = load_file(path / "adapters" / name / "adapter_model.safetensors")
             set_peft_model_state_dict(model, weights, adapter_name=name)
+    elif getattr(trainer, "sharded", False):
+        if not (path / "sharded").exists():
+            raise ValueError(f"checkpoint {path} was not written by an FSDP2 run; resume it so")
+        trainer.load_sharded_state(path / "sharded")
     elif policies.mode == "shared":
-        _load_weights_into(accelerator.unwrap_model(policies.distinct_models()[0]), path / "policy")
+        _load_weights_into(
+            accelerator.unwrap_model(policies.distinct_models()[0]),
+            path / "policy",
+            path / "master" / "shared.safetensors",
+        )
     else:
         for name in policies.names:
             _load_weights_into(
-                accelerator.unwrap_model(policies.model(name)), path / "policy" / name
+                accelerator.unwrap_model(policies.model(name)),
+                path / "policy" / name,
+                path / "master" / f"{name}.safetensors",
             )
     blob = torch.load(path / "trainer.pt", weights_only=False)
     trainer.load_state_dict(blob["trainer"])

@@ -68,4 +68,12 @@ class TrainerConfig(Strict):
         description="truncated importance-sampling cap for tokens sampled by an engine whose "
         "numerics are not the trainer's (vLLM); null: no correction (the mismatch is still logged)",
     )
-    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = "auto"
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = Field(
+        "auto",
+        description="compute dtype under autocast (auto: bf16 on GPU, fp32 on CPU); trained "
+        "weights and optimizer state stay fp32",
+    )
+    sharding: Literal["auto", "none", "fsdp2"] = Field(
+        "auto",
+        description="FSDP2 full-weight sharding (auto: when accelerate launch has an FSDP2 config)",
+    )

@@ -4,6 +4,11 @@ Recipes name their roles ("questioner", "reasoner", ...). With `mode="lora"` eve
 adapter on one frozen base model, so a three-role recipe fits on one GPU; with `mode="shared"`
 all roles are the same full model (Vision-Zero's single policy); with `mode="separate"` each role
 is its own full model.
+
+Precision: the weights a full-weight policy trains are held in fp32 (master weights, whatever
+`ModelSettings.dtype` says); LoRA adapters are fp32 on a frozen base in `dtype`. Forwards and
+generation run under autocast in `autocast_dtype` (set by the trainer from the accelerator's
+mixed precision), and frozen copies (KL reference, rollout copy under FSDP2) are kept in it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,14 @@ from zeroplay.engines.base import Completion
 from zeroplay.engines.hf import HFEngine, pad_id_of
 from zeroplay.engines.request import ChatRequest
 from zeroplay.engines.vllm import VLLMEngine, VLLMRollouts, VLLMSettings
-from zeroplay.models.loader import LoraSettings, ModelSettings, load_policy, resolve_model_path
+from zeroplay.models.loader import (
+    LoraSettings,
+    ModelSettings,
+    load_policy,
+    pick_device,
+    pick_dtype,
+    resolve_model_path,
+)
 
 PolicyMode = Literal["lora", "shared", "separate"]
 
@@ -35,14 +47,21 @@ class Policies:
         processor: Any,
         mode: PolicyMode,
         base_name: str = "",
+        export_dtype: torch.dtype | None = None,
     ):
+        """`export_dtype` is the dtype of the Hugging Face weights checkpoints write (the
+        model's configured dtype); the fp32 master weights are kept beside them when it differs."""
         self.models = models
+        self.export_dtype = export_dtype
         self.processor = processor
         self.mode = mode
         self.base_name = base_name
         self.pad_id = pad_id_of(processor)
         self._references: dict[int, nn.Module] = {}
         self._vllm: VLLMRollouts | None = None
+        self._rollout_copies: dict[int, nn.Module] = {}
+        self.autocast_dtype: torch.dtype | None = None
+        self.reference_dtype: torch.dtype | None = None
 
     @classmethod
     def load(
@@ -54,6 +73,7 @@ class Policies:
     ) -> Policies:
         """Load the base model once (lora/shared) or once per name (separate)."""
         names = list(dict.fromkeys(names))
+        export = pick_dtype(settings.dtype, pick_device(settings.device))
         if mode == "lora":
             model, processor = load_policy(
                 replace(
@@ -63,16 +83,19 @@ class Policies:
             for param_name, param in model.named_parameters():
                 if "lora_" in param_name:
                     param.requires_grad_(True)  # every adapter trainable (DDP registers them all)
-            return cls({n: model for n in names}, processor, mode, settings.name)
+            upcast_trainable(model)  # fp32 adapters on the base's dtype
+            return cls({n: model for n in names}, processor, mode, settings.name, export)
         if mode == "shared":
             model, processor = load_policy(replace(settings, lora=None))
-            return cls({n: model for n in names}, processor, mode, settings.name)
+            shared = upcast_trainable(model)
+            return cls({n: shared for n in names}, processor, mode, settings.name, export)
         if mode == "separate":
             models = {}
             processor = None
             for n in names:
-                models[n], processor = load_policy(replace(settings, lora=None))
-            return cls(models, processor, mode, settings.name)
+                model, processor = load_policy(replace(settings, lora=None))
+                models[n] = upcast_trainable(model)
+            return cls(models, processor, mode, settings.name, export)
         raise ValueError(f"unknown policy mode {mode!r}; choose lora, shared or separate")
 
     @property
@@ -115,28 +138,42 @@ class Policies:
     def reference(self, name: str) -> AbstractContextManager[nn.Module]:
         """Context yielding the frozen reference of `name`: the base with adapters disabled
         under LoRA, otherwise a frozen copy of the starting weights (made on first use)."""
-        model = self.model(name)
+        return self.reference_of(self.model(name))
+
+    def reference_of(self, model: nn.Module) -> AbstractContextManager[nn.Module]:
+        """`reference` by model; a new frozen copy is cast to `reference_dtype` when set."""
         if self.mode == "lora":
             return _DisabledAdapters(model)
         key = id(model)
         if key not in self._references:
-            ref = copy.deepcopy(model).eval()
-            for p in ref.parameters():
-                p.requires_grad_(False)
-            self._references[key] = ref
+            self._references[key] = frozen_copy(model, self.reference_dtype)
         return nullcontext(self._references[key])
 
-    def freeze_references(self) -> None:
+    def freeze_references(self, dtype: torch.dtype | None = None) -> None:
         """Make the frozen reference copies now (full-model modes), from the current weights.
 
         Called when the trainer is built, before any checkpoint is loaded, so a resumed run
-        measures KL against the starting weights and not against the resumed ones.
+        measures KL against the starting weights and not against the resumed ones. `dtype` is
+        the compute dtype of mixed precision: a frozen copy needs no fp32 master.
         """
         if self.mode == "lora":
             return
+        if dtype is not None:
+            self.reference_dtype = dtype
         for name in self.names:
             with self.reference(name):
                 pass
+
+    def set_rollout_copy(self, model: nn.Module, dtype: torch.dtype) -> nn.Module:
+        """Give `model` an unsharded frozen copy in `dtype` that the engine generates with
+        (FSDP2: the trained model itself is sharded); made before sharding."""
+        copy_ = frozen_copy(model, dtype)
+        self._rollout_copies[id(model)] = copy_
+        return copy_
+
+    def rollout_model(self, model: nn.Module) -> nn.Module:
+        """The module the engine generates with for `model` (its rollout copy, or itself)."""
+        return self._rollout_copies.get(id(model), model)
 
     def engine(
         self, seed: int = 0, token_budget: int = 16384, vllm: VLLMSettings | None = None
@@ -150,8 +187,10 @@ class Policies:
         if vllm is None:
             return RoutingEngine(self, seed=seed, token_budget=token_budget)
         if self._vllm is None:
+            # Under FSDP2 the trained models are sharded; vLLM reads their unsharded copies.
+            served = {name: self.rollout_model(m) for name, m in self.models.items()}
             self._vllm = VLLMRollouts(
-                self.models, self.processor, resolve_model_path(self.base_name), vllm
+                served, self.processor, resolve_model_path(self.base_name), vllm
             )
         elif self._vllm.settings != vllm:
             raise ValueError("these policies already run a vLLM engine with other settings")
@@ -186,7 +225,7 @@ class RoutingEngine:
         for i, model in enumerate(policies.distinct_models()):
             switch = None if policies.mode == "lora" else (lambda _name: nullcontext())
             self.engines[id(model)] = HFEngine(
-                model,
+                policies.rollout_model(model),
                 policies.processor,
                 seed=seed + 7919 * i,
                 token_budget=token_budget,
@@ -199,7 +238,9 @@ class RoutingEngine:
             by_engine.setdefault(id(self.policies.model(r.policy)), []).append(i)
         out: list[list[Completion]] = [[] for _ in requests]
         for key, idx in by_engine.items():
-            results = self.engines[key].generate([requests[i] for i in idx])
+            engine = self.engines[key]
+            with autocast_for(engine.model, self.policies.autocast_dtype):
+                results = engine.generate([requests[i] for i in idx])
             for i, res in zip(idx, results, strict=True):
                 out[i] = res
         return out
@@ -221,3 +262,32 @@ def _as_random_state(state: Any) -> tuple:
 
 def default_device_of(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
+
+
+def upcast_trainable(model: nn.Module) -> nn.Module:
+    """Hold every trainable parameter in fp32: the master weights that AdamW updates.
+
+    A bf16 weight cannot take an update smaller than its spacing (2^-8 relative): at lr 1e-6
+    most entries would never change. Compute still runs in bf16 under autocast.
+    """
+    for param in model.parameters():
+        if param.requires_grad and param.is_floating_point() and param.dtype != torch.float32:
+            param.data = param.data.float()
+    return model
+
+
+def frozen_copy(model: nn.Module, dtype: torch.dtype | None = None) -> nn.Module:
+    """A deep copy of `model` in eval mode with no trainable parameters, cast to `dtype`."""
+    ref = copy.deepcopy(model).eval()
+    if dtype is not None:
+        ref.to(dtype)
+    for p in ref.parameters():
+        p.requires_grad_(False)
+    return ref
+
+
+def autocast_for(model: nn.Module, dtype: torch.dtype | None) -> AbstractContextManager[Any]:
+    """Autocast to `dtype` on the model's device (a no-op without mixed precision)."""
+    if dtype is None:
+        return nullcontext()
+    return torch.autocast(device_type=default_device_of(model).type, dtype=dtype)

@@ -1,0 +1,43 @@
+"""Two CPU ranks on a split batch compute the gradient one process computes on the whole batch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).with_name("dp_equivalence.py")
+
+
+def _run(out: Path, world: int) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    if world == 1:
+        cmd = [sys.executable, str(SCRIPT), str(out)]
+    else:
+        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
+        cmd += ["--num_processes", str(world), "--num_machines", "1"]
+        cmd += ["--mixed_precision", "no", "--dynamo_backend", "no", str(SCRIPT), str(out)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return torch.load(out / f"grads_w{world}.pt", weights_only=False)
+
+
+@pytest.mark.slow
+def test_two_ranks_equal_one_process_for_every_aggregation(tmp_path):
+    one = _run(tmp_path, 1)
+    two = _run(tmp_path, 2)
+    assert set(one["grads"]) == set(two["grads"])
+    for case, expected in one["grads"].items():
+        got = two["grads"][case]
+        assert got.keys() == expected.keys(), case
+        assert any(g.abs().max() > 0 for g in expected.values()), case
+        for name in expected:
+            torch.testing.assert_close(got[name], expected[name], rtol=0, atol=1e-6, msg=case)
+    # A rank with no samples joins the optimizer step (no hang) and the step is the same.
+    assert one["steps"] == two["steps"] == 1.0
+    for name, value in one["trained"].items():
+        torch.testing.assert_close(two["trained"][name], value, rtol=0, atol=1e-6, msg=name)
