@@ -1,4 +1,4 @@
-"""The portable engine: batched sampling with `transformers` generate on any device.
+"""The portable engine: batched sampling with `transformers` models on any device.
 
 Requests are prepared once (chat template + processor), expanded to one row per sample, grouped
 by policy (LoRA adapter), sorted by prompt length and cut into chunks whose padded token count
@@ -155,8 +155,8 @@ class HFEngine:
                 else self.rng.getrandbits(62)
             )
             for j in range(request.sampling.n):
-                gen = torch.Generator()  # CPU: one uniform per row and step (see BatchSampler)
-                gen.manual_seed((base_seed * 1_000_003 + j) % (2**63 - 1))
+                # the row's own uniforms, one per sampled token (see BatchSampler)
+                gen = random.Random((base_seed * 1_000_003 + j) % (2**63 - 1))
                 state = RowState(request.sampling, gen, [], [], [])
                 rows.append(_Row(ri, j, prompt, state))
         by_policy: dict[str, list[_Row]] = {}

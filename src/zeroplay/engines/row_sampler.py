@@ -4,7 +4,7 @@
 row's own settings (repetition penalty, min_new_tokens, temperature, top-k, top-p; multimodal
 placeholder tokens suppressed) as whole-batch tensor ops with per-row parameter tensors, then
 draws every row's token by inverse-CDF sampling with one uniform number from the row's own
-seeded CPU `torch.Generator`. A row's draws therefore depend only on its seed and its own step
+seeded `random.Random` (no tensor op per row). A row's draws therefore depend only on its seed and its own step
 count, so a seeded request gives the same samples whatever else is in the batch; and nothing of
 size (steps, batch, vocab) is kept. `RowState.check_stop` ends rows at their own
 `max_new_tokens` or stop strings (EOS ends them inside `step`).
@@ -12,6 +12,7 @@ size (steps, batch, vocab) is kept. `RowState.check_stop` ends rows at their own
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ class RowState:
     """Bookkeeping for one generated row."""
 
     params: SamplingParams
-    generator: torch.Generator | None
+    generator: random.Random  # this row's own stream of uniforms
     tokens: list[int]
     logprobs: list[float]
     policy_logprobs: list[float]
@@ -83,15 +84,13 @@ def apply_repetition_penalty(
 def inverse_cdf_sample(probs: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     """Index of each row's token under `probs` (B, V) for uniforms in [0, 1) (one per row).
 
-    The first index whose cumulative mass exceeds u * total has positive probability by
-    construction; the clamp to the row's last positive entry only guards float rounding at u ~ 1.
+    Picks the first index whose cumulative mass exceeds u * total. That entry has positive
+    probability (zeros leave the running sum unchanged), and u * total stays below the total
+    because a float64 product with u <= 1 - 2**-53 never rounds up to its other factor.
     """
     cdf = torch.cumsum(probs.double(), dim=-1)
     target = uniforms.double()[:, None] * cdf[:, -1:]
-    index = torch.searchsorted(cdf, target, right=True)[:, 0]
-    positive = probs > 0
-    last = probs.shape[-1] - 1 - torch.argmax(positive.flip(-1).int(), dim=-1)
-    return torch.minimum(index, last)
+    return torch.searchsorted(cdf, target, right=True)[:, 0]
 
 
 class BatchSampler:
@@ -111,24 +110,29 @@ class BatchSampler:
         device = prompt_ids.device
         params = [r.params for r in self.rows]
         self.eos_ids = list(eos_ids)
-        self.eos = torch.tensor(self.eos_ids, dtype=torch.long, device=device)
-        # Multimodal placeholder ids (e.g. <|image_pad|>) are never sampled: a completion holding
-        # one would no longer match its image features when it is scored for training.
-        self.suppressed = torch.tensor(list(suppressed_ids), dtype=torch.long, device=device)
         self.greedy = torch.tensor([p.temperature == 0 for p in params], device=device)
         self.temperature = torch.tensor(
             [p.temperature if p.temperature > 0 else 1.0 for p in params], device=device
-        )
+        )[:, None]
         self.top_k = torch.tensor([p.top_k for p in params], dtype=torch.long, device=device)
         self.top_p = torch.tensor([p.top_p for p in params], device=device)
-        self.min_new = torch.tensor([p.min_new_tokens for p in params], device=device)
+        self.min_new = torch.tensor([p.min_new_tokens for p in params], device=device)[:, None]
         self.penalty = torch.tensor([p.repetition_penalty for p in params], device=device)
+        # (V,) masks of the ids blocked always (multimodal placeholders such as <|image_pad|>: a
+        # completion holding one would no longer match its image features when it is scored
+        # for training) and of the EOS ids (blocked while a row's min_new_tokens is unmet).
+        self.suppressed = torch.zeros(vocab_size, dtype=torch.bool, device=device)
+        self.suppressed[list(suppressed_ids)] = True
+        self.eos = torch.zeros(vocab_size, dtype=torch.bool, device=device)
+        self.eos[self.eos_ids] = True
+        self.any_suppressed = bool(list(suppressed_ids))
         self.seen: torch.Tensor | None = None
-        if bool((self.penalty != 1.0).any()):
+        if any(p.repetition_penalty != 1.0 for p in params):
             # Tokens already in each row (prompt and completion so far), padding excluded.
             counts = torch.zeros(len(self.rows), vocab_size, device=device)
             counts.scatter_add_(1, prompt_ids, prompt_mask.to(counts.dtype))
             self.seen = counts > 0
+        self.any_greedy = any(p.temperature == 0 for p in params)
         self.all_greedy = all(p.temperature == 0 for p in params)
         self.longest_min_new = max(p.min_new_tokens for p in params)
 
@@ -139,18 +143,19 @@ class BatchSampler:
         one is softmax(logits / temperature) with nothing else (see `Completion`).
         """
         scores = logits.float()
-        temperature = self.temperature[:, None]
-        policy_lp = torch.log_softmax(scores / temperature, dim=-1)
+        scaled = scores / self.temperature
+        policy_lp = torch.log_softmax(scaled, dim=-1)
         if self.seen is not None:
-            scores = apply_repetition_penalty(scores, self.seen, self.penalty)
-        if self.suppressed.numel():
-            scores = scores.index_fill(1, self.suppressed, float("-inf"))
+            # the penalty acts on raw logits, before the temperature
+            scaled = apply_repetition_penalty(scores, self.seen, self.penalty) / self.temperature
+        blocked = self.suppressed[None] if self.any_suppressed else None
         if step < self.longest_min_new:
-            blocked = torch.zeros_like(scores, dtype=torch.bool)
-            blocked[:, self.eos] = True
-            scores = scores.masked_fill(blocked & (step < self.min_new)[:, None], float("-inf"))
-        scores = filter_logits(scores / temperature, self.top_k, self.top_p)
-        return torch.log_softmax(scores, dim=-1), policy_lp
+            eos_blocked = self.eos[None] & (step < self.min_new)
+            blocked = eos_blocked if blocked is None else blocked | eos_blocked
+        if blocked is not None:
+            scaled = scaled.masked_fill(blocked, float("-inf"))
+        scaled = filter_logits(scaled, self.top_k, self.top_p)
+        return torch.log_softmax(scaled, dim=-1), policy_lp
 
     def step(self, logits: torch.Tensor, step: int) -> torch.Tensor:
         """Sample one token per row from (B, V) logits; records it and returns the ids (B,)."""
@@ -159,7 +164,7 @@ class BatchSampler:
         if not self.all_greedy:
             # Only live sampling rows draw, so a row's k-th draw always serves its k-th token.
             uniforms = [
-                float(torch.rand((), dtype=torch.float64, generator=row.generator))
+                row.generator.random()
                 if row.finish_reason is None and row.params.temperature > 0
                 else 0.0
                 for row in self.rows
@@ -167,7 +172,7 @@ class BatchSampler:
             drawn = inverse_cdf_sample(
                 sample_lp.exp(), torch.tensor(uniforms, dtype=torch.float64, device=tokens.device)
             )
-            tokens = torch.where(self.greedy, tokens, drawn)
+            tokens = torch.where(self.greedy, tokens, drawn) if self.any_greedy else drawn
         if self.seen is not None:
             self.seen[torch.arange(len(self.rows), device=tokens.device), tokens] = True
         picked = torch.stack(
