@@ -162,6 +162,12 @@ def reward_of(text: str) -> float:
     return sum(ch in "aeiou" for ch in text) / max(1, len(text))
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process: steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_memory_mb(device: str) -> float:
     if device.startswith("cuda"):
         import torch
@@ -201,10 +207,11 @@ def run_zeroplay(args) -> dict:
     split.wrap(acc, "clip_grad_norm_", "optimizer")
     split.wrap(trainer.optimizers["default"], "step", "optimizer")
     imgs = images(args.prompts, args.shape)
-    times, tokens = [], []
+    times, tokens, cpu = [], [], []
     prompt_tokens = 0
     for step in range(args.warmup + args.steps):
         start = time.perf_counter()
+        cpu_start = cpu_seconds()
         reqs = [
             ChatRequest(
                 [user_message(PROMPT, 1)],
@@ -244,8 +251,9 @@ def run_zeroplay(args) -> dict:
         prompt_tokens = samples[0].prompt.length
         if step >= args.warmup:
             times.append(elapsed)
+            cpu.append(cpu_seconds() - cpu_start)
             tokens.append(sum(s.num_completion_tokens for s in samples))
-    return summarize("zeroplay", args, times, tokens, split.mean(), prompt_tokens)
+    return summarize("zeroplay", args, times, cpu, tokens, split.mean(), prompt_tokens)
 
 
 def run_trl(args) -> dict:
@@ -276,16 +284,19 @@ def run_trl(args) -> dict:
         return [reward_of(t) for t in texts]
 
     times: list[float] = []
+    cpu: list[float] = []
     split = StepSplit(args.device)
 
     class Timer(TrainerCallback):
         def on_step_begin(self, *a, **k):
             self.start = time.perf_counter()
+            self.cpu_start = cpu_seconds()
 
         def on_step_end(self, *a, **k):
             if args.device.startswith("cuda"):
                 torch.cuda.synchronize()
             times.append(time.perf_counter() - self.start)
+            cpu.append(cpu_seconds() - self.cpu_start)
             split.end_step(times[-1], keep=len(times) > args.warmup)
 
     with tempfile.TemporaryDirectory() as out:
@@ -320,13 +331,21 @@ def run_trl(args) -> dict:
         )
         split.wrap(trainer, "_generate", "generation")
         trainer.train()
-    return summarize("trl", args, times[args.warmup :], counted[args.warmup :], split.mean())
+    return summarize(
+        "trl",
+        args,
+        times[args.warmup :],
+        cpu[args.warmup :],
+        counted[args.warmup :],
+        split.mean(),
+    )
 
 
 def summarize(
     impl: str,
     args,
     times: list[float],
+    cpu: list[float],
     tokens: list[int],
     split: dict[str, float],
     prompt_tokens: int = 0,
@@ -341,6 +360,7 @@ def summarize(
         "prompt_tokens": prompt_tokens,
         "split_seconds": split,
         "seconds_per_step": mean,
+        "cpu_seconds_per_step": sum(cpu) / len(cpu),
         "samples_per_s": samples / mean,
         "tokens_per_s": (sum(tokens) / len(tokens)) / mean if tokens else float("nan"),
         "peak_memory_mb": peak_memory_mb(args.device),
@@ -400,6 +420,7 @@ def main() -> None:
     print(f"{'':18}{'zeroplay':>12}{'TRL':>12}{'zeroplay/TRL':>14}")
     for key, label in (
         ("seconds_per_step", "s/step"),
+        ("cpu_seconds_per_step", "CPU s/step"),
         ("samples_per_s", "samples/s"),
         ("tokens_per_s", "tokens/s"),
         ("peak_memory_mb", "peak MB"),
