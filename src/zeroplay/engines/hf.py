@@ -1,9 +1,11 @@
-"""The portable engine: batched sampling with `transformers` generate on any device.
+"""The portable engine: batched sampling with `transformers` models on any device.
 
 Requests are prepared once (chat template + processor), expanded to one row per sample, grouped
 by policy (LoRA adapter), sorted by prompt length and cut into chunks whose padded token count
-stays under `token_budget`, so memory is bounded whatever the batch. Sampling itself happens in
-`RowSampler` (per-row settings and seeds, exact logprobs).
+stays under `token_budget`, so memory is bounded whatever the batch. Each chunk prefills every
+distinct prompt once (vision tower included) and forks its KV cache for that prompt's samples,
+then decodes with explicit position ids (`zeroplay.models.positions`). Sampling happens in
+`BatchSampler` (per-row settings and seeds as batched tensor ops, exact logprobs).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import torch
 
 from zeroplay.engines.base import Completion
 from zeroplay.engines.request import ChatRequest
-from zeroplay.engines.row_sampler import RowSampler, RowState, RowStopper
+from zeroplay.engines.row_sampler import BatchSampler, RowState
 from zeroplay.models.batching import PreparedPrompt, collate_prompts
+from zeroplay.models.positions import prompt_positions, step_positions
 
 PolicySwitch = Callable[[str], AbstractContextManager[Any]]
 
@@ -152,8 +155,8 @@ class HFEngine:
                 else self.rng.getrandbits(62)
             )
             for j in range(request.sampling.n):
-                gen = torch.Generator(device=self.device)
-                gen.manual_seed((base_seed * 1_000_003 + j) % (2**63 - 1))
+                # the row's own uniforms, one per sampled token (see BatchSampler)
+                gen = random.Random((base_seed * 1_000_003 + j) % (2**63 - 1))
                 state = RowState(request.sampling, gen, [], [], [])
                 rows.append(_Row(ri, j, prompt, state))
         by_policy: dict[str, list[_Row]] = {}
@@ -174,8 +177,9 @@ class HFEngine:
         return out
 
     def _chunks(self, rows: list[_Row]) -> Iterator[list[_Row]]:
-        """Rows sorted by prompt length (longest first) in chunks under the token budget."""
-        ordered = sorted(rows, key=lambda r: -r.prompt.length)
+        """Rows sorted by prompt length (longest first, equal prompts adjacent) in chunks under
+        the token budget."""
+        ordered = sorted(rows, key=lambda r: (-r.prompt.length, r.prompt.fingerprint))
         chunk: list[_Row] = []
         width = 0
         for row in ordered:
@@ -193,29 +197,60 @@ class HFEngine:
             yield chunk
 
     def _generate_chunk(self, chunk: list[_Row]) -> None:
-        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+        """Prefill each distinct prompt of the chunk once, fork its KV cache for its rows, decode.
 
-        batch = collate_prompts([r.prompt for r in chunk], self.pad_id, device=self.device)
+        The samples of one prompt (and equal prompts of different requests) share the prefill:
+        the vision tower and the prompt's forward run once, and the cache rows are copied.
+        """
+        distinct: dict[str, int] = {}
+        prompts: list[PreparedPrompt] = []
+        for row in chunk:
+            if row.prompt.fingerprint not in distinct:
+                distinct[row.prompt.fingerprint] = len(prompts)
+                prompts.append(row.prompt)
+        fork = torch.tensor(
+            [distinct[r.prompt.fingerprint] for r in chunk], dtype=torch.long, device=self.device
+        )
+        batch = collate_prompts(prompts, self.pad_id, device=self.device)
+        positions, start = prompt_positions(self.model, batch)
+        out = self.model(**batch, position_ids=positions, use_cache=True, logits_to_keep=1)
+        cache = out.cache
+        if len(prompts) != len(chunk):
+            cache.batch_select_indices(fork)
+        logits = out.logits[:, -1].index_select(0, fork)
+        mask = batch["attention_mask"].index_select(0, fork)
+        start = start.index_select(0, fork)
         states = [r.state for r in chunk]
+        sampler = BatchSampler(
+            states,
+            self.eos_ids,
+            self.placeholder_ids,
+            prompt_ids=batch["input_ids"].index_select(0, fork),
+            prompt_mask=mask,
+            vocab_size=logits.shape[-1],
+        )
         longest_stop = max((len(s) for r in chunk for s in r.state.params.stop), default=0)
-        sampler = RowSampler(
-            states, batch["input_ids"].shape[1], self.eos_ids, self.placeholder_ids
-        )
-        stopper = RowStopper(states, self._decode, max_stop_tokens=max(16, longest_stop))
-        config = GenerationConfig(
-            do_sample=False,
-            num_beams=1,
-            max_new_tokens=max(s.params.max_new_tokens for s in states),
-            eos_token_id=self.eos_ids,
-            pad_token_id=self.pad_id,
-            bos_token_id=None,
-        )
-        self.model.generate(
-            **batch,
-            generation_config=config,
-            logits_processor=LogitsProcessorList([sampler]),
-            stopping_criteria=StoppingCriteriaList([stopper]),
-        )
+        max_stop_tokens = max(16, longest_stop)
+        max_new = max(s.params.max_new_tokens for s in states)
+        for step in range(max_new):
+            tokens = sampler.step(logits, step)
+            for state in states:
+                state.check_stop(self._decode, max_stop_tokens)
+            finished = [s.finish_reason is not None for s in states]
+            if all(finished) or step == max_new - 1:
+                break
+            done = torch.tensor(finished, device=self.device)
+            tokens = tokens.masked_fill(done, self.pad_id)  # finished rows idle on padding
+            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+            out = self.model(
+                input_ids=tokens[:, None],
+                attention_mask=mask,
+                position_ids=step_positions(self.model, start, step),
+                cache=cache,
+                use_cache=True,
+            )
+            cache = out.cache
+            logits = out.logits[:, -1]
         for state in states:
             if state.finish_reason is None:
                 state.finish_reason = "length"

@@ -9,8 +9,10 @@ LLaVA), so images stay aligned with their placeholder tokens in batch order.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 
@@ -26,6 +28,17 @@ class PreparedPrompt:
     @property
     def length(self) -> int:
         return int(self.input_ids.shape[0])
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Digest of every tensor (ids, images, ...): equal prompts share one prefill and pass."""
+        digest = hashlib.blake2b(digest_size=16)
+        tensors = {"input_ids": self.input_ids, **self.sequence_tensors, **self.multimodal}
+        for key in sorted(tensors):
+            t = tensors[key].detach().cpu().contiguous()
+            digest.update(f"{key}:{t.dtype}:{tuple(t.shape)};".encode())
+            digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        return digest.hexdigest()
 
     @classmethod
     def from_processor_output(cls, out: dict[str, torch.Tensor]) -> PreparedPrompt:

@@ -4,7 +4,8 @@
 DDP/FSDP wrap and synchronise). It runs the model's backbone (vision tower + language model,
 LoRA layers included) to get final hidden states, picks the N positions that predict completion
 tokens, and projects only those, chunk by chunk (`selected_logprobs`), so a
-(batch, length, vocab) logits tensor never exists.
+(batch, length, vocab) logits tensor never exists. A group's samples share one pass over their
+prompt where the architecture supports it (`zeroplay.rl.shared_prefix`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from torch import nn
 
 from zeroplay.rl.collate import SampleBatch
 from zeroplay.rl.logprobs import selected_logprobs
+from zeroplay.rl.shared_prefix import supports_shared_prefix
 
 
 def unwrap_peft(model: Any) -> Any:
@@ -38,17 +40,27 @@ def backbone_and_head(model: Any) -> tuple[nn.Module, nn.Module]:
 
 
 class CompletionScorer(nn.Module):
-    """`forward(batch) -> (logprobs (N,), entropy (N,) or None)` for the batch's completion tokens."""
+    """`forward(batch) -> (logprobs (N,), entropy (N,) or None)` for the batch's completion tokens.
 
-    def __init__(self, model: nn.Module, chunk_size: int = 1024):
+    Samples that share a prompt are scored in one shared-prefix pass (`zeroplay.rl.shared_prefix`)
+    when `share_prompts` is set and the model supports it, else as one row each.
+    """
+
+    def __init__(self, model: nn.Module, chunk_size: int = 1024, share_prompts: bool = True):
         super().__init__()
         self.model = model
         self.chunk_size = chunk_size
+        self.share_prompts = share_prompts and supports_shared_prefix(model)
 
     def forward(self, batch: SampleBatch, with_entropy: bool = False):
         backbone, head = backbone_and_head(self.model)
-        out = backbone(**batch.inputs, use_cache=False)
-        hidden = out.last_hidden_state[batch.rows, batch.cols]
+        packed = batch.packed if self.share_prompts else None
+        if packed is not None:
+            out = backbone(**packed.model_inputs(self.model), use_cache=False)
+            hidden = out.last_hidden_state[packed.rows, packed.cols]
+        else:
+            out = backbone(**batch.inputs, use_cache=False)
+            hidden = out.last_hidden_state[batch.rows, batch.cols]
         temps = batch.temperatures.to(hidden.dtype)
         if getattr(head, "bias", None) is None:
             # logits / T = (h / T) W^T when the head has no bias: per-token temperatures for free.
