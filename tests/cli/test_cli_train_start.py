@@ -29,7 +29,9 @@ def _fails_in_one_line(result, *needles: str) -> None:
 
 
 def _train(*args: str):
-    return runner.invoke(app, ["train", "vision-zero", "schedule.steps=1", *args])
+    return runner.invoke(
+        app, ["train", "vision-zero", "--preset", "tiny", "schedule.steps=1", *args]
+    )
 
 
 def test_missing_model_folder_fails_in_one_line_and_writes_nothing(tmp_path):

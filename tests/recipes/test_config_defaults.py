@@ -57,7 +57,8 @@ def test_vllm_backend_without_vllm_is_a_one_line_error(tmp_path):
 
     from zeroplay.cli.train import app
 
-    args = ["vision-zero", "--out", str(tmp_path / "run"), "engine.backend=vllm"]
+    args = ["vision-zero", "--preset", "tiny", "--out", str(tmp_path / "run")]
+    args += ["engine.backend=vllm"]
     args += ["schedule.steps=1", "schedule.games_per_step=1", "data.generate.pairs=1"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output

@@ -264,7 +264,7 @@ def test_presets_validate_and_name_their_source():
     from zeroplay.recipes.vision_zero import Config
 
     names = preset_names("vision-zero")
-    assert names == ["chart", "clevr", "realworld", "released-code", "tiny"]
+    assert names == ["chart", "clevr", "proof", "realworld", "released-code", "tiny", "toy"]
     configs = {n: validate(Config, read_preset("vision-zero", n)) for n in names}
     folder = Path(__file__).parents[2] / "src" / "zeroplay" / "configs" / "vision_zero"
     for name in names:
@@ -281,3 +281,8 @@ def test_presets_validate_and_name_their_source():
     assert code.advantages.clue.alpha == 0.9 and code.controller.mode == "alternate"
     assert code.game.decision_reward == "code" and code.schedule.steps == 280
     assert configs["tiny"].model.name == "tiny" and configs["tiny"].data.generate is not None
+    for name in ("proof", "toy"):  # the warm-started toy on toy pairs, the paper's algorithm
+        c = configs[name]
+        assert c.model.name == "toy" and c.data.generate.kind == "toy"
+        assert not c.control.permute_rewards and c.controller.mode == "paper"
+        assert c.trainer.loss.kl_coef == 0.04 and c.advantages.clue.alpha == 0.95

@@ -28,7 +28,8 @@ OVERRIDES = [
 def _command(config: str, out: Path) -> list[str]:
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--config_file"]
     cmd += [str(ROOT / "configs" / "accelerate" / config)]
-    cmd += ["-m", "zeroplay.cli.main", "train", "vision-zero", "--out", str(out), *OVERRIDES]
+    cmd += ["-m", "zeroplay.cli.main", "train", "vision-zero", "--preset", "tiny"]
+    cmd += ["--out", str(out), *OVERRIDES]
     return cmd
 
 
@@ -103,7 +104,7 @@ def test_fsdp2_run_is_killed_resumes_and_equals_ddp(tmp_path):
 
 @pytest.mark.slow
 def test_fsdp2_without_a_distributed_launch_is_a_clear_error(tmp_path):
-    cmd = [sys.executable, "-m", "zeroplay.cli.main", "train", "vision-zero"]
+    cmd = [sys.executable, "-m", "zeroplay.cli.main", "train", "vision-zero", "--preset", "tiny"]
     cmd += ["--out", str(tmp_path / "run"), "trainer.sharding=fsdp2"]
     done = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
