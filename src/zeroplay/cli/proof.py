@@ -32,6 +32,7 @@ def proof(
     the control on held-out ground truth (seeds disjoint from all training data). Prints a table
     with 95% intervals and writes OUT/RECIPE/proof.json (and OUT/proofs.json for several).
     Running it again reuses finished training runs."""
+    from rich.console import Console
     from rich.table import Table
 
     from zeroplay.data.seed_spaces import SPAN
@@ -61,7 +62,7 @@ def proof(
         table.add_column(column)
     for row in table_rows(results):
         table.add_row(*row)
-    console.print(table)
+    Console(width=max(console.width, 160)).print(table)  # 9 columns: never fold the numbers
     for result in results:
         verdict = "[green]PASS[/]" if result["passed"] else "[red]not shown[/]"
         console.print(

@@ -289,7 +289,7 @@ def prove(
     }
     metrics = [
         paired_metric(
-            "decision accuracy (held-out pairs)",
+            "decision accuracy (held-out pairs, warm-start clues)",
             True,
             decisions["base"],
             decisions["trained"],
