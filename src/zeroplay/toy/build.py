@@ -46,7 +46,7 @@ class ToySpec:
     vision_heads: int = 2
     corpus: CorpusSpec = field(default_factory=CorpusSpec)
     lr: float = 2e-3
-    epochs: float = 1.5
+    epochs: float = 2.0
     batch_size: int = 32
     micro_batch_size: int = 16
 

@@ -20,8 +20,12 @@ TOY_SCENE = SceneConfig(
     max_objects=3,
     width=WIDTH,
     height=HEIGHT,
-    extent=2.0,
-    fov_x=34.0,
+    # Zoomed in (24 degrees, objects within +-1.5): a small object still spans ~20 px, which a
+    # from-scratch vision tower learns to read; at CLEVR's framing it learned colours at chance.
+    extent=1.5,
+    min_dist=0.15,
+    margin=0.3,
+    fov_x=24.0,
     camera_jitter=0.3,
     min_visible_pixels=250,
 )
