@@ -120,7 +120,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
 
 
 class _TooSlow(Exception):
-    pass
+    """A parser ran past the per-input alarm."""
 
 
 def _on_alarm(_signum: int, _frame: object) -> None:

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from zeroplay import __version__
 from zeroplay.models.tiny_corpus import corpus_text
@@ -128,29 +129,38 @@ def _train_tokenizer(specials: tuple[str, ...], vocab_size: int, eos: str, pad: 
     )
 
 
-def _build_qwen(spec: TinySpec, out: Path) -> None:
-    import torch
-    from transformers import (
-        Qwen2_5_VLConfig,
-        Qwen2_5_VLForConditionalGeneration,
-        Qwen2_5_VLProcessor,
-        Qwen2VLImageProcessor,
-        Qwen2VLVideoProcessor,
-    )
+class QwenSizes(Protocol):
+    """The sizes a Qwen2.5-VL build reads (TinySpec and the toy's spec both have them)."""
 
-    tokenizer = _train_tokenizer(QWEN_SPECIALS, spec.bpe_vocab, "<|im_end|>", "<|endoftext|>")
+    seed: int
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    intermediate: int
+    vision_hidden: int
+    vision_layers: int
+    vision_heads: int
+
+
+def qwen_vl_model(sizes: QwenSizes, tokenizer: Any) -> Any:
+    """A randomly initialised Qwen2.5-VL (seeded by `sizes.seed`) for `tokenizer`, whose chat
+    template is set to ChatML here."""
+    import torch
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
     tokenizer.chat_template = QWEN_CHAT_TEMPLATE
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_SPECIALS}
-    head_dim = spec.hidden // spec.heads
+    head_dim = sizes.hidden // sizes.heads
     quarter = head_dim // 2 // 4
     config = Qwen2_5_VLConfig(
         text_config={
             "vocab_size": len(tokenizer),
-            "hidden_size": spec.hidden,
-            "num_hidden_layers": spec.layers,
-            "num_attention_heads": spec.heads,
-            "num_key_value_heads": spec.kv_heads,
-            "intermediate_size": spec.intermediate,
+            "hidden_size": sizes.hidden,
+            "num_hidden_layers": sizes.layers,
+            "num_attention_heads": sizes.heads,
+            "num_key_value_heads": sizes.kv_heads,
+            "intermediate_size": sizes.intermediate,
             "max_position_embeddings": 4096,
             # M-RoPE splits the rotary half-dimension into (temporal, height, width) sections.
             "rope_parameters": {
@@ -164,16 +174,16 @@ def _build_qwen(spec: TinySpec, out: Path) -> None:
             "tie_word_embeddings": False,
         },
         vision_config={
-            "depth": spec.vision_layers,
-            "hidden_size": spec.vision_hidden,
-            "intermediate_size": 2 * spec.vision_hidden,
-            "num_heads": spec.vision_heads,
-            "out_hidden_size": spec.hidden,
+            "depth": sizes.vision_layers,
+            "hidden_size": sizes.vision_hidden,
+            "intermediate_size": 2 * sizes.vision_hidden,
+            "num_heads": sizes.vision_heads,
+            "out_hidden_size": sizes.hidden,
             "patch_size": 14,
             "spatial_merge_size": 2,
             "temporal_patch_size": 2,
             "window_size": 56,
-            "fullatt_block_indexes": [spec.vision_layers - 1],
+            "fullatt_block_indexes": [sizes.vision_layers - 1],
         },
         image_token_id=ids["<|image_pad|>"],
         video_token_id=ids["<|video_pad|>"],
@@ -181,30 +191,37 @@ def _build_qwen(spec: TinySpec, out: Path) -> None:
         vision_end_token_id=ids["<|vision_end|>"],
         tie_word_embeddings=False,
     )
-    torch.manual_seed(spec.seed)
+    torch.manual_seed(sizes.seed)
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     model.generation_config.bos_token_id = None
-    # 28-pixel factor (patch 14 x merge 2): images become 1..16 merged tokens (56x56 .. 112x112).
-    image_processor = Qwen2VLImageProcessor(
-        size={"shortest_edge": 28 * 28, "longest_edge": 112 * 112},
-        patch_size=14,
-        temporal_patch_size=2,
-        merge_size=2,
-    )
-    video_processor = Qwen2VLVideoProcessor(
-        size={"shortest_edge": 28 * 28, "longest_edge": 112 * 112},
-        patch_size=14,
-        temporal_patch_size=2,
-        merge_size=2,
-    )
-    processor = Qwen2_5_VLProcessor(
-        image_processor=image_processor,
+    return model
+
+
+def qwen_vl_processor(tokenizer: Any, min_pixels: int, max_pixels: int) -> Any:
+    """A Qwen2.5-VL processor (patch 14, merge 2) resizing images into [min, max] pixels."""
+    from transformers import Qwen2_5_VLProcessor, Qwen2VLImageProcessor, Qwen2VLVideoProcessor
+
+    kwargs = {
+        "size": {"shortest_edge": min_pixels, "longest_edge": max_pixels},
+        "patch_size": 14,
+        "temporal_patch_size": 2,
+        "merge_size": 2,
+    }
+    return Qwen2_5_VLProcessor(
+        image_processor=Qwen2VLImageProcessor(**kwargs),
         tokenizer=tokenizer,
-        video_processor=video_processor,
+        video_processor=Qwen2VLVideoProcessor(**kwargs),
         chat_template=QWEN_CHAT_TEMPLATE,
     )
+
+
+def _build_qwen(spec: TinySpec, out: Path) -> None:
+    tokenizer = _train_tokenizer(QWEN_SPECIALS, spec.bpe_vocab, "<|im_end|>", "<|endoftext|>")
+    model = qwen_vl_model(spec, tokenizer)
+    # 28-pixel factor (patch 14 x merge 2): images become 1..16 merged tokens (56x56 .. 112x112).
+    processor = qwen_vl_processor(tokenizer, 28 * 28, 112 * 112)
     model.save_pretrained(out)
     processor.save_pretrained(out)
 

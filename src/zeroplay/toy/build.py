@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from zeroplay.models.tiny import QWEN_CHAT_TEMPLATE, QWEN_SPECIALS
+from zeroplay.models.tiny import QWEN_SPECIALS, qwen_vl_model, qwen_vl_processor
 from zeroplay.models.tiny_corpus import corpus_text
 from zeroplay.models.toy_cache import toy_is_built, toy_path
 from zeroplay.toy.corpus import CorpusSpec, corpus_texts, write_corpus
@@ -106,71 +106,10 @@ def train_tokenizer(texts: list[str], vocab_size: int, max_token_chars: int) -> 
 
 def init_model(spec: ToySpec, tokenizer: Any, out: Path) -> None:
     """Save a randomly initialised Qwen2.5-VL model and its processor to `out`."""
-    import torch
-    from transformers import (
-        Qwen2_5_VLConfig,
-        Qwen2_5_VLForConditionalGeneration,
-        Qwen2_5_VLProcessor,
-        Qwen2VLImageProcessor,
-        Qwen2VLVideoProcessor,
-    )
-
-    tokenizer.chat_template = QWEN_CHAT_TEMPLATE
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_SPECIALS}
-    head_dim = spec.hidden // spec.heads
-    quarter = head_dim // 2 // 4
-    config = Qwen2_5_VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": spec.hidden,
-            "num_hidden_layers": spec.layers,
-            "num_attention_heads": spec.heads,
-            "num_key_value_heads": spec.kv_heads,
-            "intermediate_size": spec.intermediate,
-            "max_position_embeddings": 4096,
-            "rope_parameters": {
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": [head_dim // 2 - 2 * quarter, quarter, quarter],
-            },
-            "bos_token_id": None,
-            "eos_token_id": ids["<|im_end|>"],
-            "pad_token_id": ids["<|endoftext|>"],
-            "tie_word_embeddings": False,
-        },
-        vision_config={
-            "depth": spec.vision_layers,
-            "hidden_size": spec.vision_hidden,
-            "intermediate_size": 2 * spec.vision_hidden,
-            "num_heads": spec.vision_heads,
-            "out_hidden_size": spec.hidden,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "window_size": 56,
-            "fullatt_block_indexes": [spec.vision_layers - 1],
-        },
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=False,
-    )
-    torch.manual_seed(spec.seed)
-    model = Qwen2_5_VLForConditionalGeneration(config).eval()
+    model = qwen_vl_model(spec, tokenizer)
     _match_image_scale(model, spec.seed)
-    model.generation_config.eos_token_id = ids["<|im_end|>"]
-    model.generation_config.pad_token_id = ids["<|endoftext|>"]
-    model.generation_config.bos_token_id = None
     # 168x126 scenes become 168x112 (6x4 = 24 merged image tokens); never more than 168x168.
-    sizes = {"shortest_edge": 56 * 56, "longest_edge": 168 * 168}
-    kwargs = {"size": sizes, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2}
-    processor = Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(**kwargs),
-        tokenizer=tokenizer,
-        video_processor=Qwen2VLVideoProcessor(**kwargs),
-        chat_template=QWEN_CHAT_TEMPLATE,
-    )
+    processor = qwen_vl_processor(tokenizer, 56 * 56, 168 * 168)
     model.save_pretrained(out)
     processor.save_pretrained(out)
 
