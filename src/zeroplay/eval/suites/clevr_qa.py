@@ -55,6 +55,32 @@ def sample_visible_scene(rng: np.random.Generator, config: SceneConfig) -> tuple
     )
 
 
+def scene_items(
+    name: str,
+    options: SuiteOptions,
+    out: Path,
+    index: int,
+    png: Path,
+    spec_path: Path,
+    questions: list[Any],
+    **meta: Any,
+) -> list[dict[str, Any]]:
+    """The suite items of scene `index`: one per question, naming its image and scene JSON."""
+    return [
+        {
+            "id": f"{name}-{index:06d}-{number}",
+            "image": relative(png, out),
+            "question": question.text,
+            "answer": question.answer,
+            "answer_type": question.answer_type,
+            "accept": list(question.accept),
+            "category": question.family,
+            "meta": suite_meta(name, options, spec=relative(spec_path, out), **meta),
+        }
+        for number, question in enumerate(questions)
+    ]
+
+
 def make_clevr_qa(options: SuiteOptions, out: Path, progress: Progress | None = None) -> int:
     """Write the suite to `out` (JSONL) and its files beside it; returns the item count."""
     folder = start_suite(out)
@@ -76,22 +102,12 @@ def make_clevr_qa(options: SuiteOptions, out: Path, progress: Progress | None = 
         write_png_atomic(png, image)
         write_json_atomic(spec_path, spec)
         wanted = min(options.questions_per_image, options.n - len(items))
-        questions = ask_about_scene(spec, rng, wanted)
-        for number, question in enumerate(questions):
-            items.append(
-                {
-                    "id": f"{NAME}-{index:06d}-{number}",
-                    "image": relative(png, out),
-                    "question": question.text,
-                    "answer": question.answer,
-                    "answer_type": question.answer_type,
-                    "accept": list(question.accept),
-                    "category": question.family,
-                    "meta": suite_meta(NAME, options, spec=relative(spec_path, out)),
-                }
-            )
+        added = scene_items(
+            NAME, options, out, index, png, spec_path, ask_about_scene(spec, rng, wanted)
+        )
+        items.extend(added)
         if progress:
-            progress(len(questions))
+            progress(len(added))
         index += 1
     write_suite(out, items)
     return len(items)

@@ -17,14 +17,12 @@ from zeroplay.data.clevr.toy import TOY_SCENE
 from zeroplay.data.layout import write_json_atomic, write_png_atomic
 from zeroplay.data.seed_spaces import eval_seed
 from zeroplay.data.seeding import pair_rng
-from zeroplay.eval.suites.clevr_qa import sample_visible_scene
+from zeroplay.eval.suites.clevr_qa import sample_visible_scene, scene_items
 from zeroplay.eval.suites.clevr_questions import ask_about_scene
 from zeroplay.eval.suites.common import (
     Progress,
     SuiteOptions,
-    relative,
     start_suite,
-    suite_meta,
     write_suite,
 )
 
@@ -51,23 +49,10 @@ def make_toy_qa(options: SuiteOptions, out: Path, progress: Progress | None = No
         write_json_atomic(spec_path, spec)
         wanted = min(options.questions_per_image, options.n - len(items))
         questions = ask_about_scene(spec, rng, wanted)
-        for number, question in enumerate(questions):
-            items.append(
-                {
-                    "id": f"{NAME}-{index:06d}-{number}",
-                    "image": relative(png, out),
-                    "question": question.text,
-                    "answer": question.answer,
-                    "answer_type": question.answer_type,
-                    "accept": list(question.accept),
-                    "category": question.family,
-                    "meta": suite_meta(
-                        NAME, options, spec=relative(spec_path, out), eval_seed=seed
-                    ),
-                }
-            )
+        added = scene_items(NAME, options, out, index, png, spec_path, questions, eval_seed=seed)
+        items.extend(added)
         if progress:
-            progress(len(questions))
+            progress(len(added))
         index += 1
     write_suite(out, items)
     return len(items)
