@@ -6,8 +6,10 @@ Steps (each seeded, so the same version and seed on the same machine give the sa
    newline, so the games' long fixed instructions cost few tokens (a CPU-sized model reads whole
    game prompts) while the assistant's answer never merges with the prompt before it;
 2. a randomly initialised model (head size 32: vLLM's CPU attention refuses 16);
-3. the warm-start corpus rendered into a temporary folder;
-4. `zeroplay train sft` on it (the same recipe users run), full weights;
+3. the two warm-start corpora rendered into a temporary folder (see `corpus`);
+4. `zeroplay train sft` (the same recipe users run, full weights) twice: first on the short
+   grounding records, many steps, so the from-scratch vision tower gets read at all; then,
+   from those weights, on the main corpus (questions and the games' formats);
 5. the final weights and processor copied to the cache (or `--out`).
 """
 
@@ -24,7 +26,7 @@ from typing import Any
 from zeroplay.models.tiny import QWEN_SPECIALS, qwen_vl_model, qwen_vl_processor
 from zeroplay.models.tiny_corpus import corpus_text
 from zeroplay.models.toy_cache import toy_is_built, toy_path
-from zeroplay.toy.corpus import CorpusSpec, corpus_texts, write_corpus
+from zeroplay.toy.corpus import CorpusSpec, corpus_texts, write_corpus, write_grounding_corpus
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -46,13 +48,16 @@ class ToySpec:
     vision_heads: int = 2
     corpus: CorpusSpec = field(default_factory=CorpusSpec)
     lr: float = 2e-3
-    epochs: float = 2.0
+    grounding_epochs: float = 12.0  # ~750 steps over the 2000 grounding records
+    epochs: float = 2.0  # over the main corpus
     batch_size: int = 32
     micro_batch_size: int = 16
 
     def scaled_down(self) -> ToySpec:
         """A seconds-long build with the same code path (tests)."""
-        small = CorpusSpec(scenes=12, questions_per_scene=1, pairs=12, game=self.corpus.game)
+        small = CorpusSpec(
+            scenes=12, questions_per_scene=1, pairs=12, grounding_scenes=8, game=self.corpus.game
+        )
         return replace(
             self,
             bpe_vocab=700,
@@ -65,6 +70,7 @@ class ToySpec:
             vision_layers=1,
             vision_heads=2,
             corpus=small,
+            grounding_epochs=1.0,
             epochs=1.0,
             batch_size=8,
             micro_batch_size=8,
@@ -140,7 +146,7 @@ def _match_image_scale(model: Any, seed: int) -> None:
             merger_out.bias.mul_(factor)
 
 
-def _sft_config(spec: ToySpec, model_dir: Path, corpus: Path) -> Any:
+def _sft_config(spec: ToySpec, model_dir: Path, corpus: Path, epochs: float) -> Any:
     from zeroplay.recipes.common import RunSection
     from zeroplay.recipes.sft_config import Config, SftDataSection, SftModelSection, SftTrainSection
     from zeroplay.rl.config import OptimConfig
@@ -159,18 +165,28 @@ def _sft_config(spec: ToySpec, model_dir: Path, corpus: Path) -> Any:
             ),
             batch_size=spec.batch_size,
             micro_batch_size=spec.micro_batch_size,
-            epochs=spec.epochs,
+            epochs=epochs,
             mixed_precision="no",
         ),
     )
 
 
+def _sft_stage(spec: ToySpec, model_dir: Path, corpus: Path, epochs: float, run_dir: Path) -> Path:
+    """One `train sft` run from `model_dir` on `corpus`; returns its final policy folder."""
+    from zeroplay.recipes.sft import SftRun
+    from zeroplay.rl.checkpoint import latest_checkpoint
+
+    run = SftRun(_sft_config(spec, model_dir, corpus, epochs), run_dir)
+    run.resume()
+    run.train()
+    final = latest_checkpoint(run_dir)
+    assert final is not None, "the SFT run wrote no checkpoint"
+    return final / "policy"
+
+
 def build_toy(spec: ToySpec, out: str | os.PathLike[str], work: Path | None = None) -> Path:
     """Build the toy described by `spec` into `out` (must be absent or empty)."""
     import torch
-
-    from zeroplay.recipes.sft import SftRun
-    from zeroplay.rl.checkpoint import latest_checkpoint
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -188,17 +204,18 @@ def build_toy(spec: ToySpec, out: str | os.PathLike[str], work: Path | None = No
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
-            task = bar.add_task("toy corpus", total=spec.corpus.scenes + spec.corpus.pairs)
+            total = spec.corpus.grounding_scenes + spec.corpus.scenes + spec.corpus.pairs
+            task = bar.add_task("toy corpora", total=total)
+            grounding = write_grounding_corpus(
+                work / "grounding", spec.corpus, lambda n: bar.advance(task, n)
+            )
             corpus = write_corpus(work / "corpus", spec.corpus, lambda n: bar.advance(task, n))
-        run_dir = work / "sft"
-        run = SftRun(_sft_config(spec, init_dir, corpus), run_dir)
-        run.resume()
-        run.train()
-        final = latest_checkpoint(run_dir)
-        assert final is not None, "the SFT run wrote no checkpoint"
-        for item in (final / "policy").iterdir():
+        grounded = _sft_stage(spec, init_dir, grounding, spec.grounding_epochs, work / "sft-ground")
+        final = _sft_stage(spec, grounded, corpus, spec.epochs, work / "sft")
+        for item in final.iterdir():
             shutil.copy2(item, out / item.name)
-        shutil.copy2(run_dir / "metrics.jsonl", out / "sft_metrics.jsonl")
+        shutil.copy2(work / "sft-ground" / "metrics.jsonl", out / "sft_grounding_metrics.jsonl")
+        shutil.copy2(work / "sft" / "metrics.jsonl", out / "sft_metrics.jsonl")
     finally:
         torch.set_num_threads(threads)
         if own_work:

@@ -1,6 +1,14 @@
 """The toy's warm-start corpus: supervised chat records made from generated scenes and pairs.
 
-What it teaches (each record a user turn with one image and an assistant answer in \\boxed{}):
+Two corpora, trained in this order:
+- the grounding corpus: short description records only (one picture, one instruction, every
+  object left to right). A vision tower trained from scratch needs many cheap steps before the
+  language model learns to read it (measured on this domain: ~250 steps of the mixed corpus
+  left colours at chance; ~750 steps of short records reached 0.90 colour recall on held-out
+  scenes), so this stage comes first and is sized in steps, not in records;
+- the main corpus, below.
+
+What the main corpus teaches (each record a user turn with one image and an answer in \\boxed{}):
 - describing a picture (every object's colour and shape, left to right);
 - short questions about a scene in the evaluation harness's own prompt format (count, exist,
   attribute, comparison and spatial questions from the CLEVR question generator);
@@ -61,6 +69,7 @@ class CorpusSpec:
     the game formats) and the game the clue/decision records are written for."""
 
     scenes: int = 1200
+    grounding_scenes: int = 2000  # short description records of the grounding stage
     questions_per_scene: int = 2
     pairs: int = 1500
     decision_share: float = 0.5  # fraction of pairs that also give a decision record
@@ -125,6 +134,15 @@ def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, 
     return records
 
 
+def grounding_record(index: int, folder: Path) -> dict[str, Any]:
+    """A short description record about grounding scene `index` (its own warm-start stream)."""
+    rng = pair_rng(warm_start_seed(6), index)
+    scene, _ = sample_visible_scene(rng, TOY_SCENE)
+    name = _save(renderer().render(scene), folder / f"ground_{index:06d}.png")
+    prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
+    return _record(name, prompt, f"\\boxed{{{describe(scene)}}}")
+
+
 def _random_phrase(scene: Scene, rng: random.Random) -> str:
     return object_phrase(scene.objects[rng.randrange(len(scene.objects))])
 
@@ -164,10 +182,30 @@ def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, A
     return records
 
 
+def _write_jsonl(folder: Path, records: list[dict[str, Any]]) -> Path:
+    path = folder / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def write_grounding_corpus(
+    folder: str | Path, spec: CorpusSpec, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Write the grounding corpus (`corpus.jsonl` and images) into `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    for index in range(spec.grounding_scenes):
+        records.append(grounding_record(index, folder))
+        if progress:
+            progress(1)
+    return _write_jsonl(folder, records)
+
+
 def write_corpus(
     folder: str | Path, spec: CorpusSpec, progress: Callable[[int], None] | None = None
 ) -> Path:
-    """Write `corpus.jsonl` and its images into `folder`; returns the JSONL path."""
+    """Write the main corpus (`corpus.jsonl` and its images) into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     records: list[dict[str, Any]] = []
@@ -180,9 +218,7 @@ def write_corpus(
         if progress:
             progress(1)
     random.Random(warm_start_seed(4)).shuffle(records)
-    path = folder / "corpus.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
+    return _write_jsonl(folder, records)
 
 
 def corpus_texts(spec: CorpusSpec, n: int = 200) -> list[str]:
