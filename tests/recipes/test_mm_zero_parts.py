@@ -15,21 +15,21 @@ from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
 from zeroplay.games.mm_zero import MMZeroGameConfig, SeedPrompt, seed_prompts
 from zeroplay.recipes.config_io import ConfigError, preset_names, read_preset, validate
 from zeroplay.recipes.mm_zero import Config
-from zeroplay.recipes.mm_zero_batches import (
+from zeroplay.recipes.mm_zero.batches import (
     clamped_batch,
     cyclic_batch,
     offline_seed_rows,
     updates_per_step,
 )
-from zeroplay.recipes.mm_zero_engine import StepEngine, step_rng_states
-from zeroplay.recipes.mm_zero_images import SolverImages, fit_pixels, load_png, save_png
-from zeroplay.recipes.mm_zero_store import (
+from zeroplay.recipes.mm_zero.engine import StepEngine, step_rng_states
+from zeroplay.recipes.mm_zero.images import SolverImages, fit_pixels, load_png, save_png
+from zeroplay.recipes.mm_zero.store import (
     flatten,
     mean_of_keys,
     phase_plan,
     truncate_metrics,
 )
-from zeroplay.recipes.mm_zero_weights import PhaseTrainer, copy_adapter, reset_adapter
+from zeroplay.recipes.mm_zero.weights import PhaseTrainer, copy_adapter, reset_adapter
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
 
 # --- config and presets --------------------------------------------------------------------
@@ -416,7 +416,7 @@ def test_mean_of_keys_and_flatten():
 @pytest.fixture(scope="module")
 def role_policies():
     from zeroplay.models.loader import LoraSettings, ModelSettings
-    from zeroplay.recipes.mm_zero_weights import RolePolicies
+    from zeroplay.recipes.mm_zero.weights import RolePolicies
 
     torch.manual_seed(0)
     return RolePolicies.load_roles(
@@ -459,7 +459,7 @@ def test_phase_start_reference_is_the_snapshot_and_keeps_gradients(role_policies
 
 def test_separate_restart_reloads_the_base_weights():
     from zeroplay.models.loader import ModelSettings
-    from zeroplay.recipes.mm_zero_weights import RolePolicies
+    from zeroplay.recipes.mm_zero.weights import RolePolicies
 
     policies = RolePolicies.load_roles(
         ModelSettings(name="tiny", device="cpu"),

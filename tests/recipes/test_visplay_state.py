@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from zeroplay.recipes.visplay_state import (
+from zeroplay.recipes.visplay.state import (
     CountingEngine,
     FreshOptimizers,
     ResumePoint,

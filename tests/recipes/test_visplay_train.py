@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from zeroplay.engines.base import Completion
 from zeroplay.engines.hf import eos_ids_of, prepare_request, tokenizer_of
-from zeroplay.recipes import visplay
 from zeroplay.recipes.config_io import read_preset, validate
+from zeroplay.recipes.visplay import recipe as visplay
 from zeroplay.rl.metrics import is_timing_key
 from zeroplay.rl.rundir import read_jsonl
 from zeroplay.rl.trainer import Trainer

@@ -30,9 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
-
-from pydantic import Field, model_validator
+from typing import Any
 
 from zeroplay.engines.base import Engine
 from zeroplay.games.mm_zero import (
@@ -48,8 +46,6 @@ from zeroplay.games.mm_zero import (
 from zeroplay.games.protocol import Context
 from zeroplay.models.loader import ModelNotFoundError
 from zeroplay.recipes.common import (
-    EngineSection,
-    ModelSection,
     check_before_start,
     make_accelerator,
     prepare_run_dir,
@@ -58,26 +54,17 @@ from zeroplay.recipes.common import (
     tracker_forwarder,
 )
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.mm_zero_batches import (
+from zeroplay.recipes.mm_zero.batches import (
     clamped_batch,
     cyclic_batch,
     offline_seed_rows,
     updates_per_step,
 )
-from zeroplay.recipes.mm_zero_config import (
-    AdvantageSection,
-    CodegenPhase,
-    GameSection,
-    MMZeroRunSection,
-    ProposerPhase,
-    ReleasedTrainer,
-    RenderSection,
-    SolverPhase,
-)
-from zeroplay.recipes.mm_zero_engine import StepEngine, step_rng_states
-from zeroplay.recipes.mm_zero_images import SolverImages
-from zeroplay.recipes.mm_zero_prompts import within_prompt_cap
-from zeroplay.recipes.mm_zero_store import (
+from zeroplay.recipes.mm_zero.config import Config
+from zeroplay.recipes.mm_zero.engine import StepEngine, step_rng_states
+from zeroplay.recipes.mm_zero.images import SolverImages
+from zeroplay.recipes.mm_zero.prompts import within_prompt_cap
+from zeroplay.recipes.mm_zero.store import (
     RECIPE,
     Phase,
     ResumePoint,
@@ -95,10 +82,9 @@ from zeroplay.recipes.mm_zero_store import (
     write_proposal_items,
     write_solver_items,
 )
-from zeroplay.recipes.mm_zero_weights import SNAPSHOT, PhaseTrainer, RolePolicies
+from zeroplay.recipes.mm_zero.weights import SNAPSHOT, PhaseTrainer, RolePolicies
 from zeroplay.rl.advantages import compute_advantages
 from zeroplay.rl.checkpoint import load_checkpoint, save_checkpoint
-from zeroplay.rl.config import Strict
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, atomic_write_json, read_jsonl, write_jsonl
@@ -109,50 +95,6 @@ __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "RunHooks", "train"]
 
 DEFAULT_PRESET = "tiny"
 SHORTCUTS: dict[str, str] = {}  # MM-Zero reads no input data: its images are drawn by CodeGen
-
-
-class Config(Strict):
-    """Everything an MM-Zero run needs; presets live in zeroplay/configs/mm_zero/.
-
-    `trainer` is shared by the three roles (EasyR1 used one set of optimizer and loss settings);
-    each phase's batch sizes come from `proposer`, `codegen` and `solver`, whose `global_batch`
-    sets the optimizer updates per step, so `trainer.mini_batches` must stay 1.
-    `kl_reference`: "phase_start" anchors the KL at the trained role's weights when its phase
-    began (each released phase was a new run from those weights); "base" at the base model.
-    """
-
-    model: ModelSection = ModelSection(mode="lora")
-    engine: EngineSection = EngineSection()
-    run: MMZeroRunSection = MMZeroRunSection()
-    iterations: int = Field(6, ge=1)
-    trainer: ReleasedTrainer = ReleasedTrainer()
-    advantage: AdvantageSection = AdvantageSection()
-    kl_reference: Literal["phase_start", "base"] = "phase_start"
-    game: GameSection = GameSection()
-    render: RenderSection = RenderSection()
-    proposer: ProposerPhase = ProposerPhase()
-    codegen: CodegenPhase = CodegenPhase()
-    solver: SolverPhase = SolverPhase()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Config:
-        if self.model.mode == "shared":
-            raise ValueError(
-                "model.mode 'shared' would make the three roles one model; use 'lora' "
-                "(adapters on one base) or 'separate' (full copies)"
-            )
-        if self.trainer.mini_batches != 1:
-            raise ValueError(
-                "trainer.mini_batches must stay 1: set proposer/codegen/solver.global_batch "
-                "(prompts per optimizer update) instead"
-            )
-        return self
-
-    @property
-    def needs_snapshot(self) -> bool:
-        """Whether the run keeps the `phase_start` copy (for the judge or the KL reference)."""
-        kl_from_start = self.trainer.loss.kl_coef > 0 and self.kl_reference == "phase_start"
-        return self.game.codegen_judge == "codegen_init" or kl_from_start
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.games.mm_zero import Proposal, ProposalItem, SolverItem
-from zeroplay.recipes.mm_zero_images import load_png
+from zeroplay.recipes.mm_zero.images import load_png
 from zeroplay.rl.checkpoint import list_checkpoints
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
 

@@ -39,20 +39,20 @@ from zeroplay.recipes.common import (
     tracker_forwarder,
 )
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.vision_zero_advantages import (
+from zeroplay.recipes.vision_zero.advantages import (
     assign_advantages,
     baseline_metrics,
     new_baselines,
 )
-from zeroplay.recipes.vision_zero_config import Config
-from zeroplay.recipes.vision_zero_data import (
+from zeroplay.recipes.vision_zero.config import Config
+from zeroplay.recipes.vision_zero.data import (
     GameStream,
     check_domains,
     find_pairs,
     game_indices,
     user_pairs,
 )
-from zeroplay.recipes.vision_zero_ranks import (
+from zeroplay.recipes.vision_zero.ranks import (
     combine_over_ranks,
     gather_objects,
     sum_decision_stats,

@@ -47,14 +47,14 @@ from zeroplay.recipes.common import (
     seed_everything,
 )
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.visplay_config import ROLES, Config, phase_names, split_phase
-from zeroplay.recipes.visplay_images import (
+from zeroplay.recipes.visplay.config import ROLES, Config, phase_names, split_phase
+from zeroplay.recipes.visplay.images import (
     ImageSource,
     load_images,
     open_generated_images,
     open_user_images,
 )
-from zeroplay.recipes.visplay_state import (
+from zeroplay.recipes.visplay.state import (
     CountingEngine,
     FreshOptimizers,
     ResumePoint,
