@@ -25,14 +25,6 @@ import torch
 from torch import nn
 
 from zeroplay.models.batching import collate_prompts
-from zeroplay.recipes.common import (
-    check_before_start,
-    make_accelerator,
-    prepare_run_dir,
-    progress_bar,
-    seed_everything,
-    tracker_forwarder,
-)
 from zeroplay.recipes.config_io import ConfigError
 from zeroplay.recipes.sft_config import Config
 from zeroplay.recipes.sft_data import SftDataError, SftExample, read_records, tokenize_record
@@ -43,6 +35,14 @@ from zeroplay.rl.optim import make_optimizer
 from zeroplay.rl.policies import Policies
 from zeroplay.rl.rundir import RunDir
 from zeroplay.rl.scorer import backbone_and_head
+from zeroplay.runtime.progress import progress_bar
+from zeroplay.runtime.start import (
+    check_before_start,
+    make_accelerator,
+    prepare_run_dir,
+    seed_everything,
+    tracker_forwarder,
+)
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "SftRun", "train"]
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,14 +28,6 @@ from zeroplay.games.vision_zero import (
     decision_stats,
     game_statistics,
     play_game,
-)
-from zeroplay.recipes.common import (
-    check_before_start,
-    make_accelerator,
-    prepare_run_dir,
-    progress_bar,
-    seed_everything,
-    tracker_forwarder,
 )
 from zeroplay.recipes.config_io import ConfigError
 from zeroplay.recipes.vision_zero.advantages import (
@@ -59,13 +50,20 @@ from zeroplay.recipes.vision_zero.ranks import (
 )
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
-from zeroplay.rl.policies import Policies
 from zeroplay.rl.reward_control import permute_rewards
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.samples import Sample
-from zeroplay.rl.sharding import ShardingError
-from zeroplay.rl.trainer import Trainer
+from zeroplay.runtime.progress import progress_bar
+from zeroplay.runtime.start import (
+    build_trainer,
+    check_before_start,
+    load_policies,
+    make_accelerator,
+    prepare_run_dir,
+    seed_everything,
+    tracker_forwarder,
+)
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "VisionZeroRun", "train"]
 
@@ -126,23 +124,21 @@ class VisionZeroRun:
 
         # Same initial weights (and LoRA init) on every rank; then each rank its own stream.
         seed_everything(config.run.seed)
-        settings = config.model.settings()
-        if settings.device == "auto":
-            settings = replace(settings, device=str(self.acc.device))
-        self.policies = Policies.load(
-            settings, [POLICY], mode=config.model.mode, lora=config.model.lora.build()
+        self.policies = load_policies(
+            config.model.settings(),
+            self.acc,
+            [POLICY],
+            config.model.mode,
+            config.model.lora.build(),
         )
         seed_everything(config.run.seed, self.rank)
-        try:
-            self.trainer = Trainer(
-                self.policies,
-                config.trainer,
-                self.acc,
-                {POLICY: config.schedule.steps},
-                seed=config.run.seed,
-            )
-        except ShardingError as exc:
-            raise ConfigError(str(exc)) from None
+        self.trainer = build_trainer(
+            self.policies,
+            config.trainer,
+            self.acc,
+            {POLICY: config.schedule.steps},
+            config.run.seed,
+        )
         self.engine = self.policies.engine(
             seed=config.run.seed * 1000 + self.rank,
             token_budget=config.run.generation_token_budget,
