@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zeroplay import runtime
 from zeroplay.engines.base import Engine
 from zeroplay.games.mm_zero import seeds_for
 from zeroplay.games.protocol import Context
@@ -51,18 +52,6 @@ from zeroplay.rl.policies import Policies
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.trainer import Trainer
-from zeroplay.runtime.engines import StepEngine
-from zeroplay.runtime.phases import Phases, ResumePoint, mean_of_numbers, save_phase_checkpoint
-from zeroplay.runtime.progress import progress_bar
-from zeroplay.runtime.start import (
-    check_before_start,
-    make_accelerator,
-    on_accelerator,
-    prepare_run_dir,
-    seed_everything,
-    tracker_forwarder,
-)
-from zeroplay.runtime.steps import train_on_turns
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "RunHooks", "train"]
 
@@ -87,22 +76,22 @@ def train(config: Config, out: str | os.PathLike[str], *, hooks: RunHooks | None
     """Run (or resume) MM-Zero in the run directory `out`; returns it."""
     from zeroplay.data.svg import SvgRenderer
 
-    accelerator = make_accelerator(config.trainer.mixed_precision, config.run.trackers, out)
+    accelerator = runtime.make_accelerator(config.trainer.mixed_precision, config.run.trackers, out)
     if accelerator.num_processes > 1:
         raise ConfigError(
             "the mm-zero recipe runs in one process (its roles share one GPU as LoRA adapters); "
             "launch it without accelerate's multi-process launcher"
         )
-    check_before_start(out, config, config.model.name)
-    run = prepare_run_dir(out, config)
+    runtime.check_before_start(out, config, config.model.name)
+    run = runtime.prepare_run_dir(out, config)
     steps = {role: getattr(config, role).steps for role in ("proposer", "codegen", "solver")}
     plan = phase_plan(config.iterations, steps)
     if all(run.phase_done(phase.name) for phase in plan):
         return run
-    seed_everything(config.run.seed)
+    runtime.seed_everything(config.run.seed)
     try:
         policies = load_roles(
-            on_accelerator(config.model.settings(), accelerator),
+            runtime.on_accelerator(config.model.settings(), accelerator),
             config.model.mode,
             config.model.lora.build() if config.model.mode == "lora" else None,
             snapshot=config.needs_snapshot,
@@ -144,20 +133,22 @@ class _Loop:
             token_budget=config.run.generation_token_budget,
             vllm=config.engine.vllm_settings(),
         )
-        self.log = MetricsLog(run.metrics, tracker_forwarder(accelerator, RECIPE, config))
+        self.log = MetricsLog(run.metrics, runtime.tracker_forwarder(accelerator, RECIPE, config))
         self.holder = PhaseTrainer()
-        self.phases: Phases
+        self.phases: runtime.Phases
         self.progress: Any = None
         self.task: Any = None
 
     # --- the run --------------------------------------------------------------------------
 
     def run(self, plan: list[Phase]) -> None:
-        self.phases = Phases(self.run_dir, [phase.name for phase in plan])
+        self.phases = runtime.Phases(self.run_dir, [phase.name for phase in plan])
         resume = self._resume(plan)
         total = sum(p.steps for p in plan)
         done = max((p.last_step for p in plan if self.phases.done(p.name)), default=0)
-        self.progress, self.task = progress_bar(total, RECIPE, disable=not sys.stderr.isatty())
+        self.progress, self.task = runtime.progress_bar(
+            total, RECIPE, disable=not sys.stderr.isatty()
+        )
         with self.progress:
             self.progress.update(self.task, completed=resume.step if resume else done)
             for phase in plan:
@@ -170,7 +161,7 @@ class _Loop:
                 else:
                     getattr(data_phases, phase.kind)(self, phase)
 
-    def _resume(self, plan: list[Phase]) -> ResumePoint | None:
+    def _resume(self, plan: list[Phase]) -> runtime.ResumePoint | None:
         """Restore the newest checkpoint. Returns it when it lies inside the first unfinished
         phase (that phase restores its trainer from it), else loads its weights here."""
         point = self.phases.resume_point()
@@ -194,7 +185,7 @@ class _Loop:
 
     # --- training phases ------------------------------------------------------------------
 
-    def _train_phase(self, phase: Phase, resume: ResumePoint | None) -> None:
+    def _train_phase(self, phase: Phase, resume: runtime.ResumePoint | None) -> None:
         """GRPO on `phase.kind` for `phase.steps` steps over its items, cycled (note §6)."""
         role = phase.kind
         folder = iteration_dir(self.run_dir, phase.iteration)
@@ -233,7 +224,7 @@ class _Loop:
             "updates_per_step": updates,
             "skipped": None if items else "no training data",
             "seconds": time.perf_counter() - start,
-            **mean_of_numbers(self.phases.step_records(phase.name), "reward/"),
+            **runtime.mean_of_numbers(self.phases.step_records(phase.name), "reward/"),
         }
         self.finish(phase, summary)
 
@@ -270,7 +261,7 @@ class _Loop:
         began = time.perf_counter()
         (result,) = run_episodes(self.wrapped(engine), [play(Context(), batch, images, meta)])
         rollout_seconds = time.perf_counter() - began
-        samples, stats = train_on_turns(trainer, role, result.turns, self.advantage)
+        samples, stats = runtime.train_on_turns(trainer, role, result.turns, self.advantage)
         record = {
             "step": step,
             "phase": phase.name,
@@ -303,11 +294,11 @@ class _Loop:
     def folder(self, phase: Phase, role: str) -> Any:
         return iteration_dir(self.run_dir, phase.iteration) / role
 
-    def step_engine(self, phase: Phase, k: int, aliases: dict[str, str]) -> StepEngine:
+    def step_engine(self, phase: Phase, k: int, aliases: dict[str, str]) -> runtime.StepEngine:
         """The engine for step `k` of `phase` (0: a data phase), re-seeded from their names."""
         count = len(self.engine.rng_state())
         self.engine.set_rng_state(step_rng_states(self.seed, phase.name, k, count))
-        return StepEngine(self.engine, aliases)
+        return runtime.StepEngine(self.engine, aliases)
 
     def wrapped(self, engine: Engine) -> Engine:
         return self.hooks.wrap_engine(engine) if self.hooks.wrap_engine else engine
@@ -317,7 +308,7 @@ class _Loop:
         return SolverImages(self.renderer, render.min_pixels, render.max_pixels, keep=keep)
 
     def _checkpoint(self, phase: Phase, k: int, *, phase_end: bool) -> None:
-        save_phase_checkpoint(
+        runtime.save_phase_checkpoint(
             self.run_dir,
             phase.first_step + k,
             self.policies,

@@ -11,6 +11,7 @@ import random
 import time
 from typing import Any
 
+from zeroplay import runtime
 from zeroplay.games.protocol import Context
 from zeroplay.games.visplay import (
     LabelledQuestion,
@@ -23,7 +24,6 @@ from zeroplay.recipes.visplay.images import load_images
 from zeroplay.recipes.visplay.state import derive_seed, gather, prefixed
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import read_jsonl, write_jsonl
-from zeroplay.runtime.progress import progress_bar
 
 
 def pool(loop: Any, iteration: int) -> list[str]:
@@ -47,7 +47,7 @@ def label_phase(loop: Any, name: str, iteration: int) -> None:
     labelled: list[LabelledQuestion] = []
     unreadable = 0
     tokens = 0
-    progress, task = progress_bar(len(batches), name, disable=not loop.is_main)
+    progress, task = runtime.progress_bar(len(batches), name, disable=not loop.is_main)
     with progress:
         for b, ids in enumerate(batches):
             loaded, missing = load_images(loop.images, ids)

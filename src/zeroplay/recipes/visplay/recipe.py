@@ -27,6 +27,7 @@ from typing import Any
 
 from rich.console import Console
 
+from zeroplay import runtime
 from zeroplay.engines.base import Engine
 from zeroplay.engines.vllm import VLLMSettings
 from zeroplay.games.visplay import LabelledQuestion, VisPlayGameConfig
@@ -47,17 +48,6 @@ from zeroplay.rl.metrics import MetricsLog, sample_metrics
 from zeroplay.rl.policies import Policies
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
 from zeroplay.rl.trainer import Trainer
-from zeroplay.runtime.engines import StepEngine
-from zeroplay.runtime.phases import Phases, ResumePoint, mean_of_numbers, save_phase_checkpoint
-from zeroplay.runtime.progress import progress_bar
-from zeroplay.runtime.start import (
-    build_trainer,
-    check_before_start,
-    on_accelerator,
-    prepare_run_dir,
-    seed_everything,
-)
-from zeroplay.runtime.steps import train_on_turns
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "rollout_engine", "train"]
 
@@ -84,10 +74,10 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     accelerator = make_two_role_accelerator(config.model.mode, config.trainer.mixed_precision)
     is_main = accelerator.is_main_process
     images = open_user_images(config.data)  # checked before the run directory is made
-    check_before_start(out, config.identity(), config.model.name)
-    run = prepare_run_dir(out, config.identity(), is_main=is_main)
+    runtime.check_before_start(out, config.identity(), config.model.name)
+    run = runtime.prepare_run_dir(out, config.identity(), is_main=is_main)
     accelerator.wait_for_everyone()
-    phases = Phases(run, phase_names(config.schedule.iterations))
+    phases = runtime.Phases(run, phase_names(config.schedule.iterations))
     if phases.all_done():
         return run
     if images is None:
@@ -98,11 +88,11 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
             is_main=is_main,
             wait=accelerator.wait_for_everyone,
         )
-    seed_everything(config.run.seed, accelerator.process_index)
+    runtime.seed_everything(config.run.seed, accelerator.process_index)
 
     anchored = config.kl_reference == "phase_start"
     policies = Policies.load(
-        on_accelerator(config.model.settings(), accelerator),
+        runtime.on_accelerator(config.model.settings(), accelerator),
         ROLES,
         config.model.mode,
         config.model.lora.build(),
@@ -117,7 +107,7 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
                 pass
     schedule = config.schedule
     steps = {"questioner": schedule.questioner_steps, "reasoner": schedule.reasoner_steps}
-    trainer = build_trainer(
+    trainer = runtime.build_trainer(
         policies,
         config.trainer,
         accelerator,
@@ -151,7 +141,7 @@ class _Loop:
         self,
         config: Config,
         game: VisPlayGameConfig,
-        phases: Phases,
+        phases: runtime.Phases,
         images: ImageSource,
         policies: Policies,
         trainer: Trainer,
@@ -182,16 +172,16 @@ class _Loop:
     def iteration_dir(self, iteration: int) -> Path:
         return self.run.data / f"iter_{iteration}"
 
-    def engine(self, *parts: object) -> StepEngine:
+    def engine(self, *parts: object) -> runtime.StepEngine:
         seed = derive_seed(self.seed, "engine", *parts, self.rank)
         budget = self.config.run.generation_token_budget
         vllm = self.config.engine.vllm_settings()
-        return StepEngine(rollout_engine(self.policies, seed, budget, vllm))
+        return runtime.StepEngine(rollout_engine(self.policies, seed, budget, vllm))
 
     def meta(self, iteration: int) -> dict[str, Any]:
         return {"recipe": RECIPE, "iteration": iteration}
 
-    def run_phase(self, name: str, start: ResumePoint | None) -> None:
+    def run_phase(self, name: str, start: runtime.ResumePoint | None) -> None:
         kind, iteration = split_phase(name)
         first = start.start_step(name) if start is not None else 0
         if kind == "label":
@@ -224,7 +214,7 @@ class _Loop:
             if self.policies.has_anchor:
                 self.policies.take_snapshot(role)  # this phase's KL anchor
         save_every = self.config.run.save_every
-        progress, task = progress_bar(steps, name, disable=not self.is_main)
+        progress, task = runtime.progress_bar(steps, name, disable=not self.is_main)
         with progress:
             progress.update(task, completed=first)
             for step in range(first, steps):
@@ -238,7 +228,7 @@ class _Loop:
                 progress.update(task, advance=1, info=f"reward {reward:.3f}")
         if self.is_main:
             records = self.phases.step_records(name)
-            summary = mean_of_numbers(records, skip=("step", "phase_step", "iteration"))
+            summary = runtime.mean_of_numbers(records, skip=("step", "phase_step", "iteration"))
             self.log.append(
                 {
                     "step": self.global_step,
@@ -263,7 +253,9 @@ class _Loop:
         played = play(self, engine, name, iteration, step)
         rollout_seconds = time.perf_counter() - began
         episode = f"{name}/{step}"
-        samples, stats = train_on_turns(self.trainer, role, played.turns, ADVANTAGE, episode)
+        samples, stats = runtime.train_on_turns(
+            self.trainer, role, played.turns, ADVANTAGE, episode
+        )
         record: dict[str, Any] = {
             "step": self.global_step,
             "phase": name,
@@ -288,7 +280,7 @@ class _Loop:
         return record
 
     def save(self, name: str, iteration: int, phase_step: int, *, phase_end: bool) -> None:
-        save_phase_checkpoint(
+        runtime.save_phase_checkpoint(
             self.run,
             self.global_step,
             self.policies,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from zeroplay import runtime
 from zeroplay.rl.trainer import Trainer
-from zeroplay.runtime.start import make_accelerator
 
 
 def derive_seed(*parts: object) -> int:
@@ -52,6 +52,6 @@ def gather(accelerator: Any, items: list[Any]) -> list[Any]:
 
 
 def make_two_role_accelerator(mode: str, mixed_precision: str = "auto") -> Any:
-    """`make_accelerator` with DDP's unused-parameter search in LoRA mode: both roles' adapters
+    """`runtime.make_accelerator` with DDP's unused-parameter search in LoRA mode: both roles' adapters
     sit in one DDP-wrapped model and a phase's forward passes use only one of them."""
-    return make_accelerator(mixed_precision, find_unused_parameters=mode == "lora")
+    return runtime.make_accelerator(mixed_precision, find_unused_parameters=mode == "lora")
