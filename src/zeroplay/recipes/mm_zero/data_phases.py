@@ -36,19 +36,13 @@ def codegen_data(loop: Any, phase: Phase) -> None:
     """Offline proposals and the render-rate filter run by the CodeGen of v(i-1) (§4.6a)."""
     game, config = loop.game, loop.config
     folder = loop.folder(phase, "codegen")
-    rows = offline_seed_rows(loop.seeds, config.codegen.proposals, f"{loop.seed}:{phase.name}")
     images = loop.images(keep=config.run.render_examples)
-    meta = {"iteration": phase.iteration}
     start = time.perf_counter()
 
-    async def play(ctx: Context) -> Any:
-        prefix = f"i{phase.iteration}c-"
-        batch = await generate_proposals(
-            ctx, rows, game, phase="codegen", id_prefix=prefix, meta=meta
-        )
-        return batch, await render_rate_filter(ctx, batch.items, images, game, meta=meta)
+    def render_filter(ctx: Context, items: list[Any], meta: dict[str, Any]) -> Any:
+        return render_rate_filter(ctx, items, images, game, meta=meta)
 
-    (batch, kept), seconds = _play(loop, phase, play)
+    batch, kept, seconds = _propose_then(loop, phase, "codegen", render_filter)
     tags = {"iteration": phase.iteration, "phase": phase.name}
     write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
     write_jsonl(folder / "render_filter.jsonl", tagged(kept.records, **tags))
@@ -78,19 +72,13 @@ def solver_data(loop: Any, phase: Phase) -> None:
     folder = loop.folder(phase, "solver")
     if game.solver_init == "base":
         loop.restart_solver(phase.iteration)
-    rows = offline_seed_rows(loop.seeds, config.solver.proposals, f"{loop.seed}:{phase.name}")
     images = loop.images(keep=None)  # every render is kept: they are the training images
-    meta = {"iteration": phase.iteration}
     start = time.perf_counter()
 
-    async def play(ctx: Context) -> Any:
-        prefix = f"i{phase.iteration}s-"
-        batch = await generate_proposals(
-            ctx, rows, game, phase="solver", id_prefix=prefix, meta=meta
-        )
-        return batch, await solver_labelling(ctx, batch.items, images, game, meta=meta)
+    def label(ctx: Context, items: list[Any], meta: dict[str, Any]) -> Any:
+        return solver_labelling(ctx, items, images, game, meta=meta)
 
-    (batch, labelled), seconds = _play(loop, phase, play)
+    batch, labelled, seconds = _propose_then(loop, phase, "solver", label)
     tags = {"iteration": phase.iteration, "phase": phase.name}
     images.save(
         ((r.proposal_id, r.code) for r in labelled.records if r.rendered), folder / "renders"
@@ -124,9 +112,24 @@ def coevolution(loop: Any, phase: Phase) -> None:
     loop.finish(phase, {"kind": "coevolution", **flatten(metrics, "coevolution/")})
 
 
-def _play(loop: Any, phase: Phase, play: Callable[[Context], Any]) -> tuple[Any, float]:
-    """One episode of a data phase on the engine seeded for the phase; result and seconds."""
+def _propose_then(
+    loop: Any, phase: Phase, role: str, then: Callable[[Context, list[Any], dict[str, Any]], Any]
+) -> tuple[Any, Any, float]:
+    """Fresh offline proposals for `role`'s data (`<role>.proposals` seed rows), then
+    `then(ctx, proposals, meta)` on them, as one episode on the engine seeded for the phase;
+    returns the proposals, what `then` returned, and the seconds it took."""
+    count = getattr(loop.config, role).proposals
+    rows = offline_seed_rows(loop.seeds, count, f"{loop.seed}:{phase.name}")
+    meta = {"iteration": phase.iteration}
+    prefix = f"i{phase.iteration}{role[0]}-"  # i1c-..., i1s-...
+
+    async def play(ctx: Context) -> tuple[Any, Any]:
+        batch = await generate_proposals(
+            ctx, rows, loop.game, phase=role, id_prefix=prefix, meta=meta
+        )
+        return batch, await then(ctx, batch.items, meta)
+
     engine = loop.step_engine(phase, 0, {})
     began = time.perf_counter()
-    (result,) = run_episodes(loop.wrapped(engine), [play(Context())])
-    return result, time.perf_counter() - began
+    ((batch, result),) = run_episodes(loop.wrapped(engine), [play(Context())])
+    return batch, result, time.perf_counter() - began
