@@ -315,3 +315,21 @@ def test_phase_start_kl_anchor_is_each_role_as_its_phase_began(tmp_path, scripte
     # reasoner_1 ends at step 4: its anchor is the reasoner as reasoner_1 began (step 2)
     assert same(adapter(4, "phase_start"), adapter(2, "reasoner"))
     assert not same(adapter(4, "phase_start"), adapter(4, "reasoner"))
+
+
+def test_metrics_go_to_the_trackers(tmp_path, scripted, monkeypatch):
+    """`run.trackers`: every metrics record is also forwarded to accelerate's trackers."""
+    from zeroplay import runtime
+
+    sent: list[dict] = []
+    started = []
+
+    def forwarder(accelerator, name, config):
+        started.append((name, config.run.trackers))
+        return sent.append
+
+    monkeypatch.setattr(runtime, "tracker_forwarder", forwarder)
+    visplay.train(small_config(iterations=1, stop_after="questioner_1"), tmp_path)
+    assert started == [("visplay", [])]
+    assert sent == read_jsonl(tmp_path / "metrics.jsonl")
+    assert [r["phase_step"] for r in sent if not r.get("summary")] == [1, 2]

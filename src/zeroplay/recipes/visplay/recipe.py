@@ -71,7 +71,9 @@ def rollout_engine(
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     """Run (or resume) VisPlay in the run directory `out`; returns it."""
-    accelerator = make_two_role_accelerator(config.model.mode, config.trainer.mixed_precision)
+    accelerator = make_two_role_accelerator(
+        config.model.mode, config.trainer.mixed_precision, config.run.trackers, out
+    )
     is_main = accelerator.is_main_process
     images = open_user_images(config.data)  # checked before the run directory is made
     runtime.check_before_start(out, config.identity(), config.model.name)
@@ -131,6 +133,8 @@ def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
                     f"visplay: stopped after {name} (schedule.stop_after); rerun to resume"
                 )
             break
+    if loop.log.forward is not None:
+        accelerator.end_training()  # flush and close the trackers
     return run
 
 
@@ -157,7 +161,8 @@ class _Loop:
         self.trainer = trainer
         self.fresh = fresh
         self.acc = accelerator
-        self.log = MetricsLog(self.run.metrics)
+        forward = runtime.tracker_forwarder(accelerator, RECIPE, config.identity())
+        self.log = MetricsLog(self.run.metrics, forward)
         self.rank = accelerator.process_index
         self.is_main = accelerator.is_main_process
         self.seed = config.run.seed

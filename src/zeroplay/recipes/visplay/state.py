@@ -8,6 +8,8 @@ what a straight run would have done, without saving generator states.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Sequence
 from typing import Any
 
 from zeroplay import runtime
@@ -51,7 +53,14 @@ def gather(accelerator: Any, items: list[Any]) -> list[Any]:
     return list(gather_object(list(items)))
 
 
-def make_two_role_accelerator(mode: str, mixed_precision: str = "auto") -> Any:
-    """`runtime.make_accelerator` with DDP's unused-parameter search in LoRA mode: both roles' adapters
-    sit in one DDP-wrapped model and a phase's forward passes use only one of them."""
-    return runtime.make_accelerator(mixed_precision, find_unused_parameters=mode == "lora")
+def make_two_role_accelerator(
+    mode: str,
+    mixed_precision: str = "auto",
+    trackers: Sequence[str] = (),
+    project_dir: str | os.PathLike[str] | None = None,
+) -> Any:
+    """`runtime.make_accelerator` with DDP's unused-parameter search in LoRA mode: both roles'
+    adapters sit in one DDP-wrapped model and a phase's forward passes use only one of them."""
+    return runtime.make_accelerator(
+        mixed_precision, trackers, project_dir, find_unused_parameters=mode == "lora"
+    )
