@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from zeroplay.cli.main import app
 from zeroplay.cli.train import DEFAULT_PRESETS, MAIN_SWITCHES, RECIPES
-from zeroplay.recipes.common import check_before_start, prepare_run_dir
 from zeroplay.recipes.config_io import ConfigError, preset_names
 from zeroplay.recipes.vision_zero import Config as VisionZeroConfig
+from zeroplay.runtime.start import check_before_start, prepare_run_dir
 
 runner = CliRunner()
 

@@ -15,22 +15,21 @@ from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
 from zeroplay.games.mm_zero import MMZeroGameConfig, SeedPrompt, seed_prompts
 from zeroplay.recipes.config_io import ConfigError, preset_names, read_preset, validate
 from zeroplay.recipes.mm_zero import Config
-from zeroplay.recipes.mm_zero_batches import (
+from zeroplay.recipes.mm_zero.batches import (
     clamped_batch,
     cyclic_batch,
     offline_seed_rows,
     updates_per_step,
 )
-from zeroplay.recipes.mm_zero_engine import StepEngine, step_rng_states
-from zeroplay.recipes.mm_zero_images import SolverImages, fit_pixels, load_png, save_png
-from zeroplay.recipes.mm_zero_store import (
-    flatten,
-    mean_of_keys,
-    phase_plan,
-    truncate_metrics,
-)
-from zeroplay.recipes.mm_zero_weights import PhaseTrainer, copy_adapter, reset_adapter
+from zeroplay.recipes.mm_zero.images import SolverImages, fit_pixels, load_png, save_png
+from zeroplay.recipes.mm_zero.seeds import step_rng_states
+from zeroplay.recipes.mm_zero.store import phase_plan
+from zeroplay.recipes.mm_zero.weights import PhaseTrainer
+from zeroplay.rl.adapters import copy_adapter, reset_adapter
+from zeroplay.rl.metrics import flatten
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
+from zeroplay.runtime.engines import StepEngine
+from zeroplay.runtime.phases import Phases, mean_of_numbers
 
 # --- config and presets --------------------------------------------------------------------
 
@@ -260,7 +259,7 @@ def test_step_engine_aliases_policies_and_counts_tokens():
     out = engine.generate(requests)
     assert inner.seen == ["phase_start", "codegen"]
     assert requests[0].policy == "solver"  # the caller's request is not modified
-    assert [len(x) for x in out] == [2, 1] and engine.generated_tokens == 9
+    assert [len(x) for x in out] == [2, 1] and engine.tokens == 9
 
 
 def test_step_rng_states_are_named_streams():
@@ -394,7 +393,7 @@ def test_truncate_metrics_drops_lost_work(tmp_path):
         ],
     )
     run.mark_phase("iter_1.proposer")
-    truncate_metrics(run, 3, run.phase_done)
+    Phases(run, []).truncate_metrics(3)
     assert [(r["step"], r["phase"], r.get("summary", False)) for r in read_jsonl(run.metrics)] == [
         (1, "iter_1.proposer", False),
         (2, "iter_1.proposer", False),
@@ -403,9 +402,9 @@ def test_truncate_metrics_drops_lost_work(tmp_path):
     ]
 
 
-def test_mean_of_keys_and_flatten():
+def test_mean_of_numbers_and_flatten():
     records = [{"reward/a": 1.0, "reward/b": 2, "x": 5}, {"reward/a": 3.0, "reward/c": "no"}]
-    assert mean_of_keys(records, "reward/") == {"reward/a": 2.0, "reward/b": 2.0}
+    assert mean_of_numbers(records, "reward/") == {"reward/a": 2.0, "reward/b": 2.0}
     assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": None}, "p/") == {
         "p/a/b": 1,
         "p/a/c/d": [1, 2],
@@ -416,10 +415,10 @@ def test_mean_of_keys_and_flatten():
 @pytest.fixture(scope="module")
 def role_policies():
     from zeroplay.models.loader import LoraSettings, ModelSettings
-    from zeroplay.recipes.mm_zero_weights import RolePolicies
+    from zeroplay.recipes.mm_zero.weights import load_roles
 
     torch.manual_seed(0)
-    return RolePolicies.load_roles(
+    return load_roles(
         ModelSettings(name="tiny", device="cpu"),
         "lora",
         LoraSettings(r=4),
@@ -459,9 +458,9 @@ def test_phase_start_reference_is_the_snapshot_and_keeps_gradients(role_policies
 
 def test_separate_restart_reloads_the_base_weights():
     from zeroplay.models.loader import ModelSettings
-    from zeroplay.recipes.mm_zero_weights import RolePolicies
+    from zeroplay.recipes.mm_zero.weights import load_roles
 
-    policies = RolePolicies.load_roles(
+    policies = load_roles(
         ModelSettings(name="tiny", device="cpu"),
         "separate",
         None,

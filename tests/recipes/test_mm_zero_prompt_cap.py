@@ -9,7 +9,7 @@ from zeroplay.games.mm_zero.records import SolverItem
 from zeroplay.models.tiny import cached_tiny
 from zeroplay.recipes.config_io import read_preset, validate
 from zeroplay.recipes.mm_zero import Config
-from zeroplay.recipes.mm_zero_prompts import solver_prompt_tokens, within_prompt_cap
+from zeroplay.recipes.mm_zero.prompts import solver_prompt_tokens, within_prompt_cap
 
 
 def _item(item_id: str, question: str) -> SolverItem:

@@ -15,13 +15,13 @@ from PIL import Image
 from zeroplay.data.pairs import load_pairs
 from zeroplay.games.vision_zero import DecisionStats, VisionZeroGameConfig
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.vision_zero_advantages import (
+from zeroplay.recipes.vision_zero.advantages import (
     assign_advantages,
     baseline_metrics,
     new_baselines,
 )
-from zeroplay.recipes.vision_zero_config import AdvantageSection, DataSection
-from zeroplay.recipes.vision_zero_data import (
+from zeroplay.recipes.vision_zero.config import AdvantageSection, DataSection
+from zeroplay.recipes.vision_zero.data import (
     GameStream,
     check_domains,
     find_pairs,
@@ -29,7 +29,7 @@ from zeroplay.recipes.vision_zero_data import (
     game_indices,
     resize_pair,
 )
-from zeroplay.recipes.vision_zero_ranks import (
+from zeroplay.recipes.vision_zero.ranks import (
     combine_over_ranks,
     sum_decision_stats,
     sum_over_ranks,

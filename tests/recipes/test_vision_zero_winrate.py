@@ -13,8 +13,8 @@ from zeroplay.cli.eval import app as eval_app
 from zeroplay.data.pairs import load_pairs
 from zeroplay.games.protocol import Context, run_scripted
 from zeroplay.games.vision_zero import VisionZeroGameConfig, play_game
-from zeroplay.recipes.vision_zero_data import GameStream
-from zeroplay.recipes.vision_zero_winrate import (
+from zeroplay.recipes.vision_zero.data import GameStream
+from zeroplay.recipes.vision_zero.winrate import (
     MODEL_A,
     MODEL_B,
     Tally,

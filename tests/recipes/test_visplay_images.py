@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.visplay_config import DataSection
-from zeroplay.recipes.visplay_images import (
+from zeroplay.recipes.visplay.config import DataSection
+from zeroplay.recipes.visplay.images import (
     DatasetImages,
     FolderImages,
     decode_cell,

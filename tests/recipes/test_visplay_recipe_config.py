@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from zeroplay.games.visplay import VisPlayGameConfig
-from zeroplay.recipes import visplay
 from zeroplay.recipes.config_io import ConfigError, preset_names, read_preset, validate
-from zeroplay.recipes.visplay_config import GameSection, phase_names, split_phase
+from zeroplay.recipes.visplay import recipe as visplay
+from zeroplay.recipes.visplay.config import GameSection, phase_names, split_phase
 
 PRESETS = ["paper-3b", "paper-7b", "released-code", "tiny"]
 

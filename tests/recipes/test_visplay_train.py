@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from zeroplay.engines.base import Completion
 from zeroplay.engines.hf import eos_ids_of, prepare_request, tokenizer_of
-from zeroplay.recipes import visplay
 from zeroplay.recipes.config_io import read_preset, validate
+from zeroplay.recipes.visplay import recipe as visplay
 from zeroplay.rl.metrics import is_timing_key
 from zeroplay.rl.rundir import read_jsonl
 from zeroplay.rl.trainer import Trainer
@@ -296,3 +296,40 @@ def test_cli_tiny_preset_with_real_sampling(tmp_path):
     assert again.exit_code == 0, again.output
     changed = CliRunner().invoke(app, [*args[:-1], "schedule.pool_images=1"])
     assert changed.exit_code == 2 and "different config" in changed.output
+
+
+def test_phase_start_kl_anchor_is_each_role_as_its_phase_began(tmp_path, scripted):
+    """`kl_reference=phase_start` (the released code): every training phase re-anchors the KL
+    term at the trained role's weights when the phase began; the anchor is checkpointed."""
+    config = small_config(iterations=1).model_copy(update={"kl_reference": "phase_start"})
+    assert config.trainer.loss.kl_coef > 0
+    visplay.train(config, tmp_path)
+
+    def adapter(step: int, name: str) -> dict[str, torch.Tensor]:
+        folder = tmp_path / "checkpoints" / f"step_{step}" / "adapters" / name
+        return load_file(folder / "adapter_model.safetensors")
+
+    # questioner_1 ends at step 2: its anchor is the questioner it started from (untrained)
+    assert lora_b_is_zero(adapter(2, "phase_start"))
+    assert not lora_b_is_zero(adapter(2, "questioner"))
+    # reasoner_1 ends at step 4: its anchor is the reasoner as reasoner_1 began (step 2)
+    assert same(adapter(4, "phase_start"), adapter(2, "reasoner"))
+    assert not same(adapter(4, "phase_start"), adapter(4, "reasoner"))
+
+
+def test_metrics_go_to_the_trackers(tmp_path, scripted, monkeypatch):
+    """`run.trackers`: every metrics record is also forwarded to accelerate's trackers."""
+    from zeroplay import runtime
+
+    sent: list[dict] = []
+    started = []
+
+    def forwarder(accelerator, name, config):
+        started.append((name, config.run.trackers))
+        return sent.append
+
+    monkeypatch.setattr(runtime, "tracker_forwarder", forwarder)
+    visplay.train(small_config(iterations=1, stop_after="questioner_1"), tmp_path)
+    assert started == [("visplay", [])]
+    assert sent == read_jsonl(tmp_path / "metrics.jsonl")
+    assert [r["phase_step"] for r in sent if not r.get("summary")] == [1, 2]

@@ -441,9 +441,9 @@ def spy_winrate(
     from zeroplay.eval.model_source import ModelSourceError, load_source, resolve_source
     from zeroplay.games.vision_zero import TurnSampling, VisionZeroGameConfig
     from zeroplay.models.loader import ModelNotFoundError
-    from zeroplay.recipes.vision_zero_config import GenerateSection
-    from zeroplay.recipes.vision_zero_data import GameStream, generate_pairs_into
-    from zeroplay.recipes.vision_zero_winrate import (
+    from zeroplay.recipes.vision_zero.config import GenerateSection
+    from zeroplay.recipes.vision_zero.data import GameStream, generate_pairs_into
+    from zeroplay.recipes.vision_zero.winrate import (
         make_router,
         match_records,
         plan_matches,

@@ -42,8 +42,8 @@ from zeroplay.proof.result import ProofMetric, ProofResult
 from zeroplay.proof.stats import paired_bootstrap, wilson
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.vision_zero import Config, train
-from zeroplay.recipes.vision_zero_data import GameStream, generate_pairs_into
-from zeroplay.recipes.vision_zero_winrate import MODEL_A, MODEL_B, ModelRouter, a_won, plan_matches
+from zeroplay.recipes.vision_zero.data import GameStream, generate_pairs_into
+from zeroplay.recipes.vision_zero.winrate import MODEL_A, MODEL_B, ModelRouter, a_won, plan_matches
 from zeroplay.rl.checkpoint import load_policy_from_run
 from zeroplay.rl.rollout import run_episodes
 

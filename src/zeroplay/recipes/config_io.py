@@ -15,11 +15,21 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from zeroplay.runtime.errors import ConfigError, to_yaml
+
+__all__ = [
+    "ConfigError",
+    "deep_merge",
+    "parse_overrides",
+    "preset_names",
+    "preset_summary",
+    "read_preset",
+    "read_yaml_file",
+    "to_yaml",
+    "validate",
+]
+
 M = TypeVar("M", bound=BaseModel)
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message says which key and why."""
 
 
 def preset_names(recipe: str) -> list[str]:
@@ -177,8 +187,3 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
             else:
                 lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
         raise ConfigError("; ".join(lines)) from None
-
-
-def to_yaml(model: BaseModel) -> str:
-    """Every resolved value, as YAML (written to RUN_DIR/config.yaml)."""
-    return yaml.safe_dump(model.model_dump(mode="json"), sort_keys=False)

@@ -24,15 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from zeroplay import runtime
 from zeroplay.models.batching import collate_prompts
-from zeroplay.recipes.common import (
-    check_before_start,
-    make_accelerator,
-    prepare_run_dir,
-    progress_bar,
-    seed_everything,
-    tracker_forwarder,
-)
 from zeroplay.recipes.config_io import ConfigError
 from zeroplay.recipes.sft_config import Config
 from zeroplay.recipes.sft_data import SftDataError, SftExample, read_records, tokenize_record
@@ -173,7 +166,7 @@ class SftTrainer:
 
 def _progress(items: list[Any], description: str, disable: bool) -> Any:
     """Iterate `items` under a progress bar."""
-    progress, task = progress_bar(len(items), description, disable=disable)
+    progress, task = runtime.progress_bar(len(items), description, disable=disable)
     with progress:
         for item in items:
             yield item
@@ -191,12 +184,12 @@ class SftRun:
             records = read_records(config.data.path)
         except SftDataError as exc:
             raise ConfigError(str(exc)) from None
-        self.acc = accelerator or make_accelerator(
+        self.acc = accelerator or runtime.make_accelerator(
             config.train.mixed_precision, config.run.trackers, out
         )
         self.rank, self.world = self.acc.process_index, self.acc.num_processes
         self.is_main = self.acc.is_main_process
-        seed_everything(config.run.seed)
+        runtime.seed_everything(config.run.seed)
         settings = config.model.settings()
         if settings.device == "auto":
             settings = replace(settings, device=str(self.acc.device))
@@ -217,15 +210,15 @@ class SftRun:
         finally:
             torch.set_num_threads(threads)
         if self.is_main:
-            self.run = prepare_run_dir(out, config)
+            self.run = runtime.prepare_run_dir(out, config)
         self.acc.wait_for_everyone()
         if not self.is_main:
-            self.run = prepare_run_dir(out, config, is_main=False)
+            self.run = runtime.prepare_run_dir(out, config, is_main=False)
         per_epoch = math.ceil(len(self.examples) / config.train.batch_size)
         self.total_steps = max(1, math.ceil(per_epoch * config.train.epochs))
         self.trainer = SftTrainer(self.policies, config, self.acc, self.total_steps)
         self.pad_id = self.policies.pad_id
-        self.log = MetricsLog(self.run.metrics, tracker_forwarder(self.acc, RECIPE, config))
+        self.log = MetricsLog(self.run.metrics, runtime.tracker_forwarder(self.acc, RECIPE, config))
 
     def batch_indices(self, step: int) -> list[int]:
         """Record indices of optimizer step `step` (0-based): a pure function of seed and step."""
@@ -256,7 +249,7 @@ class SftRun:
     def train(self) -> RunDir:
         save_every = self.config.run.save_every
         started = time.perf_counter()
-        progress, task = progress_bar(self.total_steps, RECIPE, disable=not self.is_main)
+        progress, task = runtime.progress_bar(self.total_steps, RECIPE, disable=not self.is_main)
         with progress:
             progress.update(task, completed=self.trainer.step)
             while self.trainer.step < self.total_steps:
@@ -296,10 +289,10 @@ class SftRun:
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     """Fine-tune (or resume, or find finished) the run in `out`; returns its run directory."""
-    check_before_start(out, config, config.model.name)
+    runtime.check_before_start(out, config, config.model.name)
     finished = RunDir(out)
     if finished.phase_done(PHASE):
-        prepare_run_dir(out, config)
+        runtime.prepare_run_dir(out, config)
         return finished
     run = SftRun(config, out)
     run.resume()

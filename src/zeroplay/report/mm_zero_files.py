@@ -1,4 +1,4 @@
-"""What an MM-Zero run keeps outside `rollouts/` (the layout of `recipes/mm_zero_store.py`):
+"""What an MM-Zero run keeps outside `rollouts/` (the layout of `recipes/mm_zero/store.py`):
 per-iteration data records, stored renders, and `coevolution.json`.
 
     data/iter_N/{codegen,solver}/proposals.jsonl   offline proposals (GeneratedProposal)

@@ -208,6 +208,17 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Restore weights, optimizer, scheduler and RNG from `path`; returns state.json plus `extra`."""
     path = Path(path)
+    state = _read_compatible_state(path, policies, accelerator)
+    _load_policy_weights(path, policies, trainer, accelerator)
+    blob = torch.load(path / "trainer.pt", weights_only=False)
+    trainer.load_state_dict(blob["trainer"])
+    set_rng_state(torch.load(path / f"rng_rank{accelerator.process_index}.pt", weights_only=False))
+    state["extra"] = blob.get("extra", {})
+    return state
+
+
+def _read_compatible_state(path: Path, policies: Policies, accelerator: Any) -> dict[str, Any]:
+    """state.json of `path`, refused when its policies or process count differ from the run's."""
     state = json.loads((path / "state.json").read_text())
     if state.get("kind") != policies.mode:
         raise ValueError(
@@ -218,6 +229,11 @@ def load_checkpoint(
             f"checkpoint {path} was written by {state.get('num_processes')} processes; "
             f"resume with the same number (now {accelerator.num_processes})"
         )
+    return state
+
+
+def _load_policy_weights(path: Path, policies: Policies, trainer: Any, accelerator: Any) -> None:
+    """Every policy's weights from `path` (FSDP2 shards through `trainer`)."""
     if policies.mode == "lora":
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
@@ -226,7 +242,7 @@ def load_checkpoint(
         for name in policies.names:
             weights = load_file(path / "adapters" / name / "adapter_model.safetensors")
             set_peft_model_state_dict(model, weights, adapter_name=name)
-    elif getattr(trainer, "sharded", False):
+    elif trainer is not None and getattr(trainer, "sharded", False):
         if not (path / "sharded").exists():
             raise ValueError(f"checkpoint {path} was not written by an FSDP2 run; resume it so")
         trainer.load_sharded_state(path / "sharded")
@@ -243,11 +259,16 @@ def load_checkpoint(
                 path / "policy" / name,
                 path / "master" / f"{name}.safetensors",
             )
-    blob = torch.load(path / "trainer.pt", weights_only=False)
-    trainer.load_state_dict(blob["trainer"])
-    set_rng_state(torch.load(path / f"rng_rank{accelerator.process_index}.pt", weights_only=False))
-    state["extra"] = blob.get("extra", {})
-    return state
+
+
+def load_weights(path: str | os.PathLike[str], policies: Policies, accelerator: Any) -> None:
+    """Restore only the policies' weights from `path`: no optimizer, schedule or RNG (a phase
+    that starts from another phase's result). Not for FSDP2 shards, which need their trainer."""
+    path = Path(path)
+    _read_compatible_state(path, policies, accelerator)
+    if (path / "sharded").exists():
+        raise ValueError(f"checkpoint {path} holds FSDP2 shards; load it with its trainer")
+    _load_policy_weights(path, policies, None, accelerator)
 
 
 def load_policy_from_run(
@@ -298,3 +319,30 @@ def load_policy_from_run(
         ).to(dev)
     processor = AutoProcessor.from_pretrained(path / "processor")
     return model.eval(), processor
+
+
+def checkpoint_recipe_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The recipe state stored in a checkpoint's state.json."""
+    state = json.loads((Path(path) / "state.json").read_text(encoding="utf-8"))
+    return dict(state.get("recipe_state") or {})
+
+
+def prune_checkpoints(
+    run_dir: str | os.PathLike[str], keep_last: int, *, count_boundaries: bool
+) -> None:
+    """Delete old checkpoints but never a phase boundary (`recipe_state.phase_end`): the end of
+    one phase is the start of the next, so every version of each role stays loadable.
+
+    `count_boundaries`: whether the newest `keep_last` kept are counted over all checkpoints
+    (boundaries included) or over the mid-phase ones only.
+    """
+    found = [
+        (path, bool(checkpoint_recipe_state(path).get("phase_end")))
+        for _, path in list_checkpoints(run_dir)
+    ]
+    if count_boundaries:
+        candidates = [path for path, boundary in found[:-keep_last] if not boundary]
+    else:
+        candidates = [path for path, boundary in found if not boundary][:-keep_last]
+    for path in candidates:
+        shutil.rmtree(path, ignore_errors=True)

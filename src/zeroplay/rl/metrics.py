@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ class MetricsLog:
     """Appends records to `metrics.jsonl` (flushed and fsynced per record).
 
     `forward`, when given, also receives every appended record (e.g. accelerate's trackers:
-    TensorBoard, W&B; see `zeroplay.recipes.common.tracker_forwarder`).
+    TensorBoard, W&B; see `zeroplay.runtime.start.tracker_forwarder`).
     """
 
     def __init__(
@@ -71,4 +71,15 @@ def sample_metrics(samples: Sequence[Sample]) -> dict[str, float]:
     out["samples"] = float(len(samples))
     out["completion_tokens"] = float(sum(s.num_completion_tokens for s in samples))
     out["truncated_frac"] = sum(s.finish_reason == "length" for s in samples) / len(samples)
+    return out
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "", sep: str = "/") -> dict[str, Any]:
+    """Nested mappings as one level of `a{sep}b` keys (lists and scalars kept as they are)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{prefix}{key}{sep}", sep))
+        else:
+            out[f"{prefix}{key}"] = value
     return out

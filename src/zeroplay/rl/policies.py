@@ -5,6 +5,12 @@ adapter on one frozen base model, so a three-role recipe fits on one GPU; with `
 all roles are the same full model (Vision-Zero's single policy); with `mode="separate"` each role
 is its own full model.
 
+Per-phase KL anchors: a run that re-anchors the KL term at the start of every phase (the released
+VisPlay and MM-Zero code started each phase as a new run from the previous weights) loads one more
+policy, `phase_start`, and copies the trained role into it when its phase begins
+(`take_snapshot`); with `kl_reference="phase_start"` it is the KL reference. "base" is routable:
+a request for policy "base" is answered by the base model (LoRA: adapters disabled).
+
 Precision: the weights a full-weight policy trains are held in fp32 (master weights, whatever
 `ModelSettings.dtype` says); LoRA adapters are fp32 on a frozen base in `dtype`. Forwards and
 generation run under autocast in `autocast_dtype` (set by the trainer from the accelerator's
@@ -13,8 +19,9 @@ mixed precision), and frozen copies (KL reference, rollout copy under FSDP2) are
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any, Literal
@@ -34,8 +41,12 @@ from zeroplay.models.loader import (
     pick_dtype,
     resolve_model_path,
 )
+from zeroplay.rl.adapters import copy_adapter, reset_adapter
 
 PolicyMode = Literal["lora", "shared", "separate"]
+KlReference = Literal["base", "phase_start"]
+ANCHOR = "phase_start"  # the policy holding the trained role's weights at its phase's start
+BASE = "base"  # the base model, as a request's policy name
 
 
 class Policies:
@@ -62,6 +73,9 @@ class Policies:
         self._rollout_copies: dict[int, nn.Module] = {}
         self.autocast_dtype: torch.dtype | None = None
         self.reference_dtype: torch.dtype | None = None
+        self.settings: ModelSettings | None = None
+        self.kl_reference: KlReference = "base"
+        self._base: nn.Module | None = None
 
     @classmethod
     def load(
@@ -70,8 +84,32 @@ class Policies:
         names: Sequence[str],
         mode: PolicyMode = "lora",
         lora: LoraSettings | None = None,
+        *,
+        anchor: bool = False,
+        kl_reference: KlReference = "base",
     ) -> Policies:
-        """Load the base model once (lora/shared) or once per name (separate)."""
+        """Load the base model once (lora/shared) or once per name (separate).
+
+        `anchor` adds the `phase_start` policy (a per-phase snapshot, see `take_snapshot`);
+        `kl_reference="phase_start"` makes it the KL reference and needs it.
+        """
+        if kl_reference == ANCHOR and not anchor:
+            raise ValueError("kl_reference='phase_start' needs the phase_start anchor policy")
+        if anchor and mode == "shared":
+            raise ValueError("a phase_start anchor needs distinct weights: use lora or separate")
+        policies = cls._load(settings, [*names, ANCHOR] if anchor else names, mode, lora)
+        policies.settings = settings
+        policies.kl_reference = kl_reference
+        return policies
+
+    @classmethod
+    def _load(
+        cls,
+        settings: ModelSettings,
+        names: Sequence[str],
+        mode: PolicyMode,
+        lora: LoraSettings | None,
+    ) -> Policies:
         names = list(dict.fromkeys(names))
         export = pick_dtype(settings.dtype, pick_device(settings.device))
         if mode == "lora":
@@ -113,6 +151,22 @@ class Policies:
             raise KeyError(f"unknown policy {name!r}; have {self.names}")
         return self.models[name]
 
+    def serving_model(self, name: str) -> nn.Module:
+        """The module that answers requests for policy `name`; "base" is the base model (LoRA:
+        the shared model, run with adapters disabled by the engine; full weights: a frozen copy
+        of the base weights, loaded on first use)."""
+        if name != BASE or BASE in self.models:
+            return self.model(name)
+        if self.mode == "lora":
+            return self.distinct_models()[0]
+        if self._base is None:
+            if self.settings is None:
+                raise KeyError("policy 'base' needs policies loaded from settings")
+            base, _ = load_policy(replace(self.settings, lora=None))
+            self._base = frozen_copy(base, self.reference_dtype)
+            del base
+        return self._base
+
     def activate(self, name: str) -> AbstractContextManager[Any]:
         """Make `name` the active adapter (lora); a no-op for full models."""
         model = self.model(name)
@@ -136,9 +190,50 @@ class Policies:
         return [p for p in model.parameters() if p.requires_grad]
 
     def reference(self, name: str) -> AbstractContextManager[nn.Module]:
-        """Context yielding the frozen reference of `name`: the base with adapters disabled
-        under LoRA, otherwise a frozen copy of the starting weights (made on first use)."""
+        """Context yielding the frozen reference of `name`: with `kl_reference="phase_start"`
+        the phase-start snapshot; else the base with adapters disabled under LoRA, otherwise a
+        frozen copy of the starting weights (made on first use)."""
+        if self.kl_reference == ANCHOR:
+            if self.mode == "lora":
+                return self._anchor_adapter(name)
+            return nullcontext(self.models[ANCHOR])
         return self.reference_of(self.model(name))
+
+    @contextlib.contextmanager
+    def _anchor_adapter(self, name: str) -> Iterator[nn.Module]:
+        model = self.model(name)
+        model.set_adapter(ANCHOR)
+        try:
+            yield model
+        finally:
+            # Back to the trained adapter with every LoRA tensor trainable again: gradients of a
+            # leaf whose requires_grad was switched off would be dropped at backward.
+            self.activate(name)
+
+    @property
+    def has_anchor(self) -> bool:
+        return ANCHOR in self.models
+
+    def take_snapshot(self, role: str) -> None:
+        """Copy `role`'s current weights into `phase_start` (at the start of its phase)."""
+        if not self.has_anchor:
+            raise RuntimeError("these policies hold no phase_start anchor")
+        if self.mode == "lora":
+            copy_adapter(self.model(role), role, ANCHOR)
+        else:
+            self.models[ANCHOR].load_state_dict(self.models[role].state_dict())
+
+    def restart_from_base(self, role: str, seed: int) -> None:
+        """Put `role` back at the base model: a freshly initialised LoRA adapter (B = 0, so the
+        adapter adds nothing) or the base weights reloaded into its full copy."""
+        if self.mode == "lora":
+            reset_adapter(self.model(role), role, seed)
+            return
+        if self.settings is None:
+            raise RuntimeError("these policies were not loaded from settings; cannot reload")
+        fresh, _ = load_policy(replace(self.settings, lora=None))
+        self.models[role].load_state_dict(fresh.state_dict())
+        del fresh
 
     def reference_of(self, model: nn.Module) -> AbstractContextManager[nn.Module]:
         """`reference` by model; a new frozen copy is cast to `reference_dtype` when set."""
@@ -221,7 +316,10 @@ class RoutingEngine:
 
     def __init__(self, policies: Policies, seed: int = 0, token_budget: int = 16384):
         self.policies = policies
+        self.seed = seed
+        self.token_budget = token_budget
         self.engines: dict[int, HFEngine] = {}
+        self.base_engines: dict[int, HFEngine] = {}
         for i, model in enumerate(policies.distinct_models()):
             switch = None if policies.mode == "lora" else (lambda _name: nullcontext())
             self.engines[id(model)] = HFEngine(
@@ -235,10 +333,21 @@ class RoutingEngine:
     def generate(self, requests: Sequence[ChatRequest]) -> list[list[Completion]]:
         by_engine: dict[int, list[int]] = {}
         for i, r in enumerate(requests):
-            by_engine.setdefault(id(self.policies.model(r.policy)), []).append(i)
+            model = self.policies.serving_model(r.policy)
+            if id(model) not in self.engines and id(model) not in self.base_engines:
+                # The base copy of full-weight policies (its sampler is not checkpointed: only
+                # a run that routes "base" has one, seeded from the engine's seed).
+                self.base_engines[id(model)] = HFEngine(
+                    model,
+                    self.policies.processor,
+                    seed=self.seed + 7919 * len(self.engines),
+                    token_budget=self.token_budget,
+                    policy_switch=lambda _name: nullcontext(),
+                )
+            by_engine.setdefault(id(model), []).append(i)
         out: list[list[Completion]] = [[] for _ in requests]
         for key, idx in by_engine.items():
-            engine = self.engines[key]
+            engine = self.engines.get(key) or self.base_engines[key]
             with autocast_for(engine.model, self.policies.autocast_dtype):
                 results = engine.generate([requests[i] for i in idx])
             for i, res in zip(idx, results, strict=True):

@@ -2,7 +2,7 @@
 
 The reasoner answers each question G times with its training prompt ((c) in the code style) and
 each answer is scored against the silver label (`rewards.reasoner_reward`); the G answers of one
-question form one GRPO group.
+question form one GRPO group (`games.silver`, shared with MM-Zero's solver round).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any
 
 from PIL import Image
 
-from zeroplay.games.protocol import Context, ScoredTurn
+from zeroplay.games.protocol import Context
+from zeroplay.games.silver import score_against_labels
 
 from .asking import ReasonerQuery, ask_reasoner, check_unique_ids
 from .config import VisPlayGameConfig
@@ -54,43 +55,33 @@ async def reasoner_round(
         phase=PHASE,
         extra_meta=meta,
     )
-    turns: list[ScoredTurn] = []
-    records: list[AnswerRecord] = []
-    for (q, _), samples in zip(items, replies, strict=True):
-        label = q.label or ""
-        for k, generated in enumerate(samples):
-            scored = reasoner_reward(
-                generated.text,
-                label,
-                variant=cfg.reasoner_reward_variant,
-                timeout_s=cfg.grade_timeout_s,
-            )
-            records.append(
-                AnswerRecord(
-                    question_id=q.question_id,
-                    image_id=q.image_id,
-                    sample_index=k,
-                    text=generated.text,
-                    answer=scored.answer,
-                    label=label,
-                    accuracy=scored.accuracy,
-                    think_format=scored.think_format,
-                    reward=scored.reward,
-                )
-            )
-            turns.append(
-                ScoredTurn(
-                    generated=generated,
-                    role="reasoner",
-                    stage="reasoner",
-                    group=q.question_id,
-                    reward=scored.reward,
-                    policy="reasoner",
-                    info={
-                        "question_id": q.question_id,
-                        "accuracy": scored.accuracy,
-                        "think_format": scored.think_format,
-                    },
-                )
-            )
+    turns, answers = score_against_labels(
+        replies,
+        [q.question_id for q, _ in items],
+        [q.label or "" for q, _ in items],
+        lambda text, label: reasoner_reward(
+            text, label, variant=cfg.reasoner_reward_variant, timeout_s=cfg.grade_timeout_s
+        ),
+        role="reasoner",
+        stage="reasoner",
+        info=lambda question_id, scored: {
+            "question_id": question_id,
+            "accuracy": scored.accuracy,
+            "think_format": scored.think_format,
+        },
+    )
+    records = [
+        AnswerRecord(
+            question_id=items[a.item][0].question_id,
+            image_id=items[a.item][0].image_id,
+            sample_index=a.sample_index,
+            text=a.text,
+            answer=a.score.answer,
+            label=a.label,
+            accuracy=a.score.accuracy,
+            think_format=a.score.think_format,
+            reward=a.score.reward,
+        )
+        for a in answers
+    ]
     return ReasonerRound(turns=turns, records=records, metrics=reasoner_metrics(records))

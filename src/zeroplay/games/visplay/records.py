@@ -7,87 +7,73 @@ Every field is a str, int, float, bool, None or a list of str/None, so `dataclas
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 from zeroplay.games.protocol import ScoredTurn
 
 
-def _from_dict(cls: type, data: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+class _Record:
+    """JSON dicts of a record dataclass: `to_record`, and `from_record` (unknown keys ignored)."""
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass
-class QuestionRecord:
+class _VotedQuestion(_Record):
+    """One questioner sample, its parse, and the reasoner's votes on it (`label` is their
+    majority answer, `confidence = majority_count / samples`, 0 when invalid)."""
+
+    question_id: str
+    image_id: str
+    sample_index: int
+    text: str
+    valid: bool
+    invalid_reason: str | None
+    question_type: str | None
+    question: str | None
+    questioner_answer: str | None
+    reasoner_answers: list[str | None] = field(default_factory=list)
+    label: str | None = None
+    majority_count: int = 0
+    samples: int = 0
+    confidence: float = 0.0
+
+
+@dataclass
+class QuestionRecord(_VotedQuestion):
     """One questioner sample in questioner training: parse, reasoner votes and reward terms.
 
     `questioner_answer` is the questioner's own answer, logged and never used. `label` is the
     reasoner's majority answer and `confidence = majority_count / samples` (0 when invalid).
     """
 
-    question_id: str
-    image_id: str
-    sample_index: int
-    text: str
-    valid: bool
-    invalid_reason: str | None
-    question_type: str | None
-    question: str | None
-    questioner_answer: str | None
-    reasoner_answers: list[str | None] = field(default_factory=list)
-    label: str | None = None
-    majority_count: int = 0
-    samples: int = 0
-    confidence: float = 0.0
     cluster_size: int = 1
     pool_size: int = 1
     uncertainty: float = 0.0
     penalty: float = 0.0
     reward: float = 0.0
 
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> QuestionRecord:
-        return _from_dict(cls, data)
-
 
 @dataclass
-class LabelledQuestion:
+class LabelledQuestion(_VotedQuestion):
     """One generated question after pseudo-labelling, kept for reasoner training or dropped.
 
     `label` is the silver answer (the majority of `samples` reasoner answers); `drop_reason` is
     None exactly when `kept`.
     """
 
-    question_id: str
-    image_id: str
-    sample_index: int
-    text: str
-    valid: bool
-    invalid_reason: str | None
-    question_type: str | None
-    question: str | None
-    questioner_answer: str | None
-    reasoner_answers: list[str | None] = field(default_factory=list)
-    label: str | None = None
-    majority_count: int = 0
-    samples: int = 0
-    confidence: float = 0.0
     kept: bool = False
     drop_reason: str | None = None
 
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> LabelledQuestion:
-        return _from_dict(cls, data)
-
 
 @dataclass
-class AnswerRecord:
+class AnswerRecord(_Record):
     """One reasoner sample in reasoner training, scored against the question's silver label."""
 
     question_id: str
@@ -99,13 +85,6 @@ class AnswerRecord:
     accuracy: float
     think_format: bool
     reward: float
-
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> AnswerRecord:
-        return _from_dict(cls, data)
 
 
 @dataclass

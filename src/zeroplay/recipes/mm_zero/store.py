@@ -1,4 +1,4 @@
-"""Where an MM-Zero run keeps things: the phase plan, data files, checkpoints and resume points.
+"""Where an MM-Zero run keeps things: the phase plan and the data files passed between phases.
 
 Layout under RUN_DIR (besides config.yaml, metrics.jsonl, rollouts/, phases/):
 
@@ -20,16 +20,13 @@ Each phase writes new files only and its marker last (`phases/iter_N.KIND.done`)
 
 from __future__ import annotations
 
-import json
-import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zeroplay.games.mm_zero import Proposal, ProposalItem, SolverItem
-from zeroplay.recipes.mm_zero_images import load_png
-from zeroplay.rl.checkpoint import list_checkpoints
+from zeroplay.recipes.mm_zero.images import load_png
 from zeroplay.rl.rundir import RunDir, read_jsonl, write_jsonl
 
 RECIPE = "mm-zero"
@@ -144,82 +141,3 @@ def read_solver_items(path: Path) -> list[SolverItem]:
 def tagged(records: Iterable[Any], **tags: Any) -> list[dict[str, Any]]:
     """Game records as JSON dicts with the recipe name and `tags` added."""
     return [{**r.to_record(), "recipe": RECIPE, **tags} for r in records]
-
-
-# --- checkpoints and resume -----------------------------------------------------------------
-
-
-def checkpoint_state(path: Path) -> dict[str, Any]:
-    """The recipe state stored in a checkpoint's state.json."""
-    state = json.loads((path / "state.json").read_text(encoding="utf-8"))
-    return dict(state.get("recipe_state") or {})
-
-
-@dataclass(frozen=True)
-class ResumePoint:
-    """The newest checkpoint: its path, global step, phase and step within that phase."""
-
-    path: Path
-    step: int
-    phase: str
-    phase_step: int
-
-
-def resume_point(run: RunDir) -> ResumePoint | None:
-    found = list_checkpoints(run.root)
-    if not found:
-        return None
-    step, path = found[-1]
-    state = checkpoint_state(path)
-    return ResumePoint(path, step, str(state["phase"]), int(state["phase_step"]))
-
-
-def prune_checkpoints(run: RunDir, keep_last: int) -> None:
-    """Delete mid-phase checkpoints beyond the newest `keep_last`; phase ends are kept."""
-    mid_phase = [
-        path
-        for _, path in list_checkpoints(run.root)
-        if not checkpoint_state(path).get("phase_end")
-    ]
-    for path in mid_phase[:-keep_last]:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def truncate_metrics(run: RunDir, step: int, phase_done: Callable[[str], bool]) -> None:
-    """Keep the step records up to the resumed `step` and the summaries of finished phases;
-    the rest belongs to work the resumed run redoes."""
-    records = read_jsonl(run.metrics)
-    kept = [
-        r
-        for r in records
-        if (phase_done(str(r.get("phase"))) if r.get("summary") else r.get("step", 0) <= step)
-    ]
-    if len(kept) != len(records):
-        write_jsonl(run.metrics, kept)
-
-
-def phase_step_records(run: RunDir, phase: str) -> list[dict[str, Any]]:
-    return [r for r in read_jsonl(run.metrics) if r.get("phase") == phase and not r.get("summary")]
-
-
-def mean_of_keys(records: Sequence[Mapping[str, Any]], prefix: str) -> dict[str, float]:
-    """Mean over `records` of every numeric key starting with `prefix`."""
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for record in records:
-        for key, value in record.items():
-            if key.startswith(prefix) and isinstance(value, int | float):
-                sums[key] = sums.get(key, 0.0) + float(value)
-                counts[key] = counts.get(key, 0) + 1
-    return {key: sums[key] / counts[key] for key in sorted(sums)}
-
-
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as one level of `a/b` keys (lists and scalars kept as they are)."""
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, Mapping):
-            out.update(flatten(value, f"{prefix}{key}/"))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out

@@ -175,7 +175,12 @@ def visplay_trainer() -> TrainerConfig:
 
 
 class Config(Strict):
-    """Everything a VisPlay run needs; maps one-to-one onto the preset YAML files."""
+    """Everything a VisPlay run needs; maps one-to-one onto the preset YAML files.
+
+    `kl_reference`: "base" anchors the KL term of every phase at the base model (the paper);
+    "phase_start" at the trained role's weights when its phase began, as the released code did
+    (each phase was a new veRL run from the previous weights, note §4).
+    """
 
     model: ModelSection = ModelSection(mode="lora")
     engine: EngineSection = EngineSection()
@@ -184,6 +189,7 @@ class Config(Strict):
     game: GameSection = GameSection()
     schedule: ScheduleSection = ScheduleSection()
     trainer: TrainerConfig = visplay_trainer()
+    kl_reference: Literal["base", "phase_start"] = "base"
 
     @model_validator(mode="after")
     def _checks(self) -> Config:

@@ -21,7 +21,7 @@ from zeroplay.data.images import open_image
 from zeroplay.data.pairs import ImagePair, load_pairs
 from zeroplay.games.vision_zero import GameSetup, VisionZeroGameConfig, draw_setup
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.vision_zero_config import DataSection, GenerateSection
+from zeroplay.recipes.vision_zero.config import DataSection, GenerateSection
 
 log = logging.getLogger(__name__)
 

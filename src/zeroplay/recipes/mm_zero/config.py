@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from zeroplay.data.svg import SvgLimits, SvgRenderConfig
 from zeroplay.engines.request import SamplingParams
 from zeroplay.games.mm_zero import MMZeroGameConfig
-from zeroplay.recipes.common import RunSection
+from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
 from zeroplay.rl.advantages import AdvantageSpec
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
@@ -268,3 +268,47 @@ class ReleasedTrainer(TrainerConfig):
 
     optim: ReleasedOptim = ReleasedOptim()
     loss: ReleasedLoss = ReleasedLoss()
+
+
+class Config(Strict):
+    """Everything an MM-Zero run needs; presets live in zeroplay/configs/mm_zero/.
+
+    `trainer` is shared by the three roles (EasyR1 used one set of optimizer and loss settings);
+    each phase's batch sizes come from `proposer`, `codegen` and `solver`, whose `global_batch`
+    sets the optimizer updates per step, so `trainer.mini_batches` must stay 1.
+    `kl_reference`: "phase_start" anchors the KL at the trained role's weights when its phase
+    began (each released phase was a new run from those weights); "base" at the base model.
+    """
+
+    model: ModelSection = ModelSection(mode="lora")
+    engine: EngineSection = EngineSection()
+    run: MMZeroRunSection = MMZeroRunSection()
+    iterations: int = Field(6, ge=1)
+    trainer: ReleasedTrainer = ReleasedTrainer()
+    advantage: AdvantageSection = AdvantageSection()
+    kl_reference: Literal["phase_start", "base"] = "phase_start"
+    game: GameSection = GameSection()
+    render: RenderSection = RenderSection()
+    proposer: ProposerPhase = ProposerPhase()
+    codegen: CodegenPhase = CodegenPhase()
+    solver: SolverPhase = SolverPhase()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.model.mode == "shared":
+            raise ValueError(
+                "model.mode 'shared' would make the three roles one model; use 'lora' "
+                "(adapters on one base) or 'separate' (full copies)"
+            )
+        if self.trainer.mini_batches != 1:
+            raise ValueError(
+                "trainer.mini_batches must stay 1: set proposer/codegen/solver.global_batch "
+                "(prompts per optimizer update) instead"
+            )
+        return self
+
+    @property
+    def needs_snapshot(self) -> bool:
+        """Whether the run keeps the `phase_start` copy (for the judge or the KL reference)."""
+        kl_from_start = self.trainer.loss.kl_coef > 0 and self.kl_reference == "phase_start"
+        return self.game.codegen_judge == "codegen_init" or kl_from_start

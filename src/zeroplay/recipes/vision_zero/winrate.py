@@ -22,7 +22,7 @@ from zeroplay.engines.base import Completion, Engine
 from zeroplay.engines.request import ChatRequest
 from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import GameResult, play_game
-from zeroplay.recipes.vision_zero_data import GameStream, PlannedGame
+from zeroplay.recipes.vision_zero.data import GameStream, PlannedGame
 from zeroplay.rl.rollout import run_episodes
 
 Side = Literal["civilians", "spy"]

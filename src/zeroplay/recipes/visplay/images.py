@@ -19,7 +19,7 @@ from PIL import Image
 
 from zeroplay.data.images import image_files, read_image
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.visplay_config import DataSection
+from zeroplay.recipes.visplay.config import DataSection
 
 
 def fit_pixel_window(image: Image.Image, min_pixels: int, max_pixels: int) -> Image.Image:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zeroplay import runtime
 from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import (
     StageController,
@@ -30,42 +30,31 @@ from zeroplay.games.vision_zero import (
     game_statistics,
     play_game,
 )
-from zeroplay.recipes.common import (
-    check_before_start,
-    make_accelerator,
-    prepare_run_dir,
-    progress_bar,
-    seed_everything,
-    tracker_forwarder,
-)
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.vision_zero_advantages import (
+from zeroplay.recipes.vision_zero.advantages import (
     assign_advantages,
     baseline_metrics,
     new_baselines,
 )
-from zeroplay.recipes.vision_zero_config import Config
-from zeroplay.recipes.vision_zero_data import (
+from zeroplay.recipes.vision_zero.config import Config
+from zeroplay.recipes.vision_zero.data import (
     GameStream,
     check_domains,
     find_pairs,
     game_indices,
     user_pairs,
 )
-from zeroplay.recipes.vision_zero_ranks import (
+from zeroplay.recipes.vision_zero.ranks import (
     combine_over_ranks,
     gather_objects,
     sum_decision_stats,
 )
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
-from zeroplay.rl.policies import Policies
 from zeroplay.rl.reward_control import permute_rewards
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
 from zeroplay.rl.samples import Sample
-from zeroplay.rl.sharding import ShardingError
-from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "VisionZeroRun", "train"]
 
@@ -89,7 +78,7 @@ class VisionZeroRun:
 
     def __init__(self, config: Config, out: str | os.PathLike[str], accelerator: Any = None):
         self.config = config
-        self.acc = accelerator or make_accelerator(
+        self.acc = accelerator or runtime.make_accelerator(
             config.trainer.mixed_precision, config.run.trackers, out
         )
         self.rank, self.world = self.acc.process_index, self.acc.num_processes
@@ -102,10 +91,10 @@ class VisionZeroRun:
         self.games_per_rank = games // self.world
         self.is_main = self.acc.is_main_process
         if self.is_main:
-            self.run = prepare_run_dir(out, config)
+            self.run = runtime.prepare_run_dir(out, config)
         self.acc.wait_for_everyone()
         if not self.is_main:
-            self.run = prepare_run_dir(out, config, is_main=False)
+            self.run = runtime.prepare_run_dir(out, config, is_main=False)
 
         pairs, folder = find_pairs(
             config.data,
@@ -125,24 +114,22 @@ class VisionZeroRun:
         )
 
         # Same initial weights (and LoRA init) on every rank; then each rank its own stream.
-        seed_everything(config.run.seed)
-        settings = config.model.settings()
-        if settings.device == "auto":
-            settings = replace(settings, device=str(self.acc.device))
-        self.policies = Policies.load(
-            settings, [POLICY], mode=config.model.mode, lora=config.model.lora.build()
+        runtime.seed_everything(config.run.seed)
+        self.policies = runtime.load_policies(
+            config.model.settings(),
+            self.acc,
+            [POLICY],
+            config.model.mode,
+            config.model.lora.build(),
         )
-        seed_everything(config.run.seed, self.rank)
-        try:
-            self.trainer = Trainer(
-                self.policies,
-                config.trainer,
-                self.acc,
-                {POLICY: config.schedule.steps},
-                seed=config.run.seed,
-            )
-        except ShardingError as exc:
-            raise ConfigError(str(exc)) from None
+        runtime.seed_everything(config.run.seed, self.rank)
+        self.trainer = runtime.build_trainer(
+            self.policies,
+            config.trainer,
+            self.acc,
+            {POLICY: config.schedule.steps},
+            config.run.seed,
+        )
         self.engine = self.policies.engine(
             seed=config.run.seed * 1000 + self.rank,
             token_budget=config.run.generation_token_budget,
@@ -154,7 +141,7 @@ class VisionZeroRun:
             "decision": config.advantages.decision.build(),
         }
         self.baselines = new_baselines(self.specs)
-        self.log = MetricsLog(self.run.metrics, tracker_forwarder(self.acc, RECIPE, config))
+        self.log = MetricsLog(self.run.metrics, runtime.tracker_forwarder(self.acc, RECIPE, config))
         self.step = 0  # optimizer steps finished
 
     # -- resume and checkpoints ------------------------------------------------------------
@@ -284,7 +271,7 @@ class VisionZeroRun:
         save_every = self.config.run.save_every
         started = time.perf_counter()
         first = self.step
-        progress, task = progress_bar(steps, RECIPE, disable=not self.is_main)
+        progress, task = runtime.progress_bar(steps, RECIPE, disable=not self.is_main)
         with progress:
             progress.update(task, completed=self.step)
             while self.step < steps:
@@ -328,11 +315,13 @@ def _game_configs(config: Config):
 
 def train(config: Config, out: str | os.PathLike[str]) -> RunDir:
     """Train (or resume, or find finished) the run in `out`; returns its run directory."""
-    check_before_start(out, config, config.model.name)
+    runtime.check_before_start(out, config, config.model.name)
     user_pairs(config.data)  # a named data folder must be usable before anything is written
     finished = RunDir(out)
     if finished.phase_done(PHASE):
-        prepare_run_dir(out, config)  # a different config in a finished run is still an error
+        runtime.prepare_run_dir(
+            out, config
+        )  # a different config in a finished run is still an error
         return finished
     run = VisionZeroRun(config, out)
     run.resume()
