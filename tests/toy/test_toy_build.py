@@ -13,7 +13,13 @@ from zeroplay.data.seed_spaces import eval_seed, warm_start_seed
 from zeroplay.data.seeding import pair_rng
 from zeroplay.eval.suites.clevr_qa import sample_visible_scene
 from zeroplay.toy.build import ToySpec, build_toy
-from zeroplay.toy.corpus import CorpusSpec, pair_records, scene_records
+from zeroplay.toy.corpus import (
+    DESCRIBE_PROMPTS,
+    CorpusSpec,
+    grounding_record,
+    pair_records,
+    scene_records,
+)
 
 
 def _digest(folder):
@@ -43,16 +49,32 @@ def test_full_spec_has_head_size_32():
 
 
 def test_corpus_records_use_the_games_formats(tmp_path):
-    spec = CorpusSpec(scenes=1, pairs=1, decision_share=1.0)
+    spec = CorpusSpec(scenes=1, pairs=1, decisions_per_pair=3)
     scene = scene_records(0, tmp_path, spec)
     assert scene[0]["messages"][1]["content"][0]["text"].startswith("\\boxed{")
     assert all(r["messages"][0]["content"][0]["type"] == "image" for r in scene)
     game = pair_records(0, tmp_path, spec)
-    clue, decision = game[0], game[1]
+    assert len(game) == 1 + 3  # one clue turn, three decisions
+    clue, decisions = game[0], game[1:]
     assert "Who is the spy?" in clue["messages"][0]["content"][1]["text"]
-    assert "judge" in decision["messages"][0]["content"][1]["text"]
-    vote = decision["messages"][1]["content"][0]["text"]
-    assert vote[len("\\boxed{") : -1] in {str(s) for s in range(1, spec.game.n_players + 1)}
+    for decision in decisions:
+        assert "judge" in decision["messages"][0]["content"][1]["text"]
+        vote = decision["messages"][1]["content"][0]["text"]
+        assert vote[len("\\boxed{") : -1] in {str(s) for s in range(1, spec.game.n_players + 1)}
+    # the extra decisions are fresh games on the same pictures, not copies of the first
+    prompts = {d["messages"][0]["content"][1]["text"] for d in decisions}
+    assert len(prompts) > 1
+
+
+def test_grounding_records_are_short_descriptions(tmp_path):
+    record = grounding_record(0, tmp_path)
+    user, answer = record["messages"]
+    assert (
+        user["content"][0]["type"] == "image" and (tmp_path / user["content"][0]["image"]).exists()
+    )
+    assert user["content"][1]["text"] in DESCRIBE_PROMPTS
+    text = answer["content"][0]["text"]
+    assert text.startswith("\\boxed{a ") and text.endswith("}")
 
 
 def test_evaluation_scenes_are_not_warm_start_scenes():

@@ -48,7 +48,7 @@ class ToySpec:
     vision_heads: int = 2
     corpus: CorpusSpec = field(default_factory=CorpusSpec)
     lr: float = 2e-3
-    grounding_epochs: float = 12.0  # ~750 steps over the 2000 grounding records
+    grounding_epochs: float = 10.0  # ~630 steps over the 2000 grounding records
     epochs: float = 2.0  # over the main corpus
     batch_size: int = 32
     micro_batch_size: int = 16

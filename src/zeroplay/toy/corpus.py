@@ -19,8 +19,9 @@ What the main corpus teaches (each record a user turn with one image and an answ
 
 Headroom by design: the warm start plays naively (the spy describes its own, different picture;
 nobody plays strategically), earlier players' clues are sometimes one object only (so the spy
-is not always detectable from them), and decisions are a minority of the corpus: the warm start
-learns the formats and a weak detector, and self-play has the strategy and the detector to learn.
+is not always detectable from them), and the judge sees only clean templated clues for two
+epochs: the warm start learns the formats and a weak detector (about 0.3-0.4 on pairs it never
+saw, chance is 0.25), and self-play has the strategy and the detector to learn.
 Everything here is drawn from warm-start seeds only (`seeds.warm_start_seed`).
 """
 
@@ -68,12 +69,15 @@ class CorpusSpec:
     """How many items of each kind the corpus holds (scenes for QA/description, pairs for
     the game formats) and the game the clue/decision records are written for."""
 
-    scenes: int = 1200
+    scenes: int = 1000
     grounding_scenes: int = 2000  # short description records of the grounding stage
     questions_per_scene: int = 2
-    pairs: int = 1500
-    decision_share: float = 0.5  # fraction of pairs that also give a decision record
-    full_clue_share: float = 0.7  # earlier clues that describe the whole picture (else one object)
+    pairs: int = 2500
+    # Observer decisions per pair (each with its own spy seat and clues). Measured from r6: the
+    # judge stayed at chance (0.24 on dev pairs) with 750 decision records, and reached 0.39 and
+    # 0.49 after 9k and 18k decision examples: picking the odd clue out is learnt slowly.
+    decisions_per_pair: int = 2
+    full_clue_share: float = 0.85  # earlier clues that describe the whole picture (else one object)
     game: VisionZeroGameConfig = field(default_factory=lambda: TOY_GAME)
 
 
@@ -152,9 +156,20 @@ def _earlier_clue(scene: Scene, rng: random.Random, full_share: float) -> str:
     return describe(scene) if rng.random() < full_share else _random_phrase(scene, rng)
 
 
+def _templated_turns(
+    scenes: dict[bool, Scene], spy: int, rng: random.Random, spec: CorpusSpec
+) -> list[ClueTurn]:
+    """Every seat's clue in one round: the spy's from the modified scene, the others' from the
+    original."""
+    return [
+        _clue_turn(seat, _earlier_clue(scenes[seat == spy], rng, spec.full_clue_share), seat == spy)
+        for seat in range(1, spec.game.n_players + 1)
+    ]
+
+
 def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
-    """A clue-turn record (random seat and role) and sometimes a decision record for pair
-    `index`: the game's own prompts, with templated clues of the other players."""
+    """A clue-turn record (random seat and role) and `decisions_per_pair` decision records for
+    pair `index`: the game's own prompts, with templated clues of the other players."""
     pair = sample_pair(toy_pair_config(warm_start_seed(2)), index)
     rng = random.Random(warm_start_seed(3) * 1_000_003 + index)
     game = spec.game
@@ -163,10 +178,7 @@ def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, A
     modified = _save(paint.render(pair.edit.modified), folder / f"pair_{index:06d}_m.png")
     spy = rng.randint(1, game.n_players)
     scenes = {True: pair.edit.modified, False: pair.original}
-    turns = [
-        _clue_turn(seat, _earlier_clue(scenes[seat == spy], rng, spec.full_clue_share), seat == spy)
-        for seat in range(1, game.n_players + 1)
-    ]
+    turns = _templated_turns(scenes, spy, rng, spec)
     speaker = rng.randint(1, game.n_players)
     is_spy = speaker == spy
     own = describe(scenes[is_spy])  # the speaker's answer: its own picture, whole
@@ -177,7 +189,10 @@ def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, A
             f"\\boxed{{{own}}}",
         )
     ]
-    if rng.random() < spec.decision_share:
+    for k in range(spec.decisions_per_pair):
+        if k:  # a fresh game on the same pictures: another spy seat, other clues
+            spy = rng.randint(1, game.n_players)
+            turns = _templated_turns(scenes, spy, rng, spec)
         records.append(_record(original, observer_prompt(game, turns), f"\\boxed{{{spy}}}"))
     return records
 
