@@ -21,6 +21,7 @@ from zeroplay.data.seed_spaces import (
 from zeroplay.models.batching import PreparedPrompt
 from zeroplay.proof.result import ProofMetric, ProofResult, table_rows
 from zeroplay.proof.stats import paired_bootstrap, wilson
+from zeroplay.proof.vision_zero import winrate_metric
 from zeroplay.rl.reward_control import permute_rewards
 from zeroplay.rl.samples import Sample
 
@@ -126,3 +127,27 @@ def test_proof_json_and_table(tmp_path):
         "acc", True, 0.2, 0.5, 0.5, 0.3, (0.2, 0.4), 100, "paired bootstrap", 0.0, (-0.1, 0.1)
     )
     assert not ProofResult("vision-zero", 3, "toy", 1.0, [below_control]).passed
+
+
+def test_a_required_win_rate_below_the_bar_fails_the_proof():
+    """Seed 0 of the r7 proof: primary above zero and the control, win rate 0.575 [0.506, 0.641]."""
+    primary = ProofMetric(
+        "acc",
+        True,
+        0.225,
+        0.32,
+        0.0,
+        0.095,
+        (0.025, 0.17),
+        200,
+        "paired bootstrap",
+        0.32,
+        (0.255, 0.385),
+    )
+    wins = winrate_metric([1.0] * 115 + [0.0] * 85, [1.0] * 74 + [0.0] * 126, seed=0)
+    assert wins.required and wins.ci95[0] > 0 and wins.ci95_vs_control[0] > 0
+    assert not wins.passed  # 0.575 < 0.60
+    assert not ProofResult("vision-zero", 0, "toy", 1.0, [primary, wins]).passed
+    enough = winrate_metric([1.0] * 130 + [0.0] * 70, [1.0] * 100 + [0.0] * 100, seed=0)
+    assert enough.trained == 0.65 and enough.passed
+    assert ProofResult("vision-zero", 0, "toy", 1.0, [primary, enough]).passed

@@ -53,7 +53,7 @@ def toy(
 
     A Qwen2.5-VL-architecture model (head size 32) trained from scratch with `zeroplay train
     sft` on scenes, questions and Vision-Zero game turns that zeroplay generates (warm-start
-    seeds only, disjoint from every evaluation seed). About 7 minutes on 2 idle CPU cores; the same
+    seeds only, disjoint from every evaluation seed). About 12 minutes on 2 idle CPU cores; the same
     version and seed give the same weights on the same machine. Usable wherever a model is named.
     """
     from zeroplay.cli.toy_model import ensure_model

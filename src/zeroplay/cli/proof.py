@@ -66,6 +66,7 @@ def proof(
     for result in results:
         verdict = "[green]PASS[/]" if result["passed"] else "[red]not shown[/]"
         console.print(
-            f"{result['recipe']}: {verdict} (primary interval above zero and above the "
-            f"control); {result['wall_seconds']:.0f} s; {root / result['recipe'] / 'proof.json'}"
+            f"{result['recipe']}: {verdict} (primary and required metrics: intervals above zero "
+            f"and above the control, win rate >= {vision_zero.MIN_WIN_RATE:.2f}); "
+            f"{result['wall_seconds']:.0f} s; {root / result['recipe'] / 'proof.json'}"
         )

@@ -3,7 +3,9 @@
 Each metric compares three models on the same held-out items: the warm start (`base`), the
 recipe's run (`trained`) and the control run (`control`, rewards permuted within each batch).
 `delta` = trained - base with its 95% interval `ci95`; `delta_vs_control` = trained - control
-with `ci95_vs_control`. A metric passes when both intervals lie above zero.
+with `ci95_vs_control`. A metric passes when both intervals lie above zero (and, for a rate
+with `min_rate`, when the rate itself reaches it). A proof passes when every primary metric and
+every `required` one passes: Vision-Zero requires its win rate against the warm start too.
 """
 
 from __future__ import annotations
@@ -28,12 +30,15 @@ class ProofMetric:
     delta_vs_control: float | None = None
     ci95_vs_control: tuple[float, float] | None = None
     ci95_trained: tuple[float, float] | None = None  # a rate's own interval (win rates)
+    required: bool = False  # the proof passes only if this metric passes too
+    min_rate: float | None = None  # the trained value must reach this (e.g. a 0.60 win rate)
 
     @property
     def passed(self) -> bool:
         above_base = self.ci95[0] > 0
         above_control = self.ci95_vs_control is None or self.ci95_vs_control[0] > 0
-        return above_base and above_control
+        high_enough = self.min_rate is None or self.trained >= self.min_rate
+        return above_base and above_control and high_enough
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -56,7 +61,7 @@ class ProofResult:
 
     @property
     def passed(self) -> bool:
-        return all(m.passed for m in self.metrics if m.primary)
+        return all(m.passed for m in self.metrics if m.primary or m.required)
 
     def to_json(self) -> dict[str, Any]:
         return {
