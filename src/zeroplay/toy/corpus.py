@@ -20,8 +20,9 @@ What the main corpus teaches (each record a user turn with one image and an answ
 Headroom by design: the warm start plays naively (the spy describes its own, different picture;
 nobody plays strategically), earlier players' clues are sometimes one object only (so the spy
 is not always detectable from them), and the judge sees only clean templated clues for two
-epochs: the warm start learns the formats and a weak detector (about 0.3-0.4 on pairs it never
-saw, chance is 0.25), and self-play has the strategy and the detector to learn.
+epochs: the warm start learns the formats, and its detector stays weak (measured for revision 7:
+0.245 on pairs it never saw, with its own clues; chance is 0.25), so self-play has the strategy
+and the detector to learn (see docs/proof.md for why that is too weak a start so far).
 Everything here is drawn from warm-start seeds only (`seeds.warm_start_seed`).
 """
 
