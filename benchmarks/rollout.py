@@ -25,31 +25,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from model_sizes import QWEN_3B, SMALL  # benchmarks/ is on sys.path when run as a script
+
 SIZES = {
     # name: TinySpec fields (random init, Qwen2.5-VL architecture)
     "tiny": dict(heads=2, kv_heads=1),  # the `tiny-hd32` model
-    "small": dict(
-        bpe_vocab=2048,
-        hidden=512,
-        layers=8,
-        heads=8,
-        kv_heads=2,
-        intermediate=1408,
-        vision_hidden=256,
-        vision_layers=4,
-        vision_heads=4,
-    ),
-    "3b": dict(
-        bpe_vocab=2048,
-        hidden=2048,
-        layers=36,
-        heads=16,
-        kv_heads=2,
-        intermediate=11008,
-        vision_hidden=1280,
-        vision_layers=32,
-        vision_heads=16,
-    ),
+    "small": SMALL,
+    "3b": QWEN_3B,
 }
 PROMPT = "Describe the colour and shape in this image."
 
