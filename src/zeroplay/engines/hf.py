@@ -137,6 +137,7 @@ class HFEngine:
         policy_switch: PolicySwitch | None = None,
     ):
         self.model = model
+        self.cache_arg = cache_argument_of(model)
         self.processor = processor
         self.token_budget = token_budget
         self.max_batch_rows = max_batch_rows
@@ -224,8 +225,7 @@ class HFEngine:
         batch = collate_prompts(prompts, self.pad_id, device=self.device)
         positions, start = prompt_positions(self.model, batch)
         out = self.model(**batch, position_ids=positions, use_cache=True, logits_to_keep=1)
-        cache_arg = cache_argument_of(self.model)
-        cache = getattr(out, cache_arg)
+        cache = getattr(out, self.cache_arg)
         if len(prompts) != len(chunk):
             cache.batch_select_indices(fork)
         logits = out.logits[:, -1].index_select(0, fork)
@@ -258,9 +258,9 @@ class HFEngine:
                 attention_mask=mask,
                 position_ids=step_positions(self.model, start, step),
                 use_cache=True,
-                **{cache_arg: cache},
+                **{self.cache_arg: cache},
             )
-            cache = getattr(out, cache_arg)
+            cache = getattr(out, self.cache_arg)
             logits = out.logits[:, -1]
         for state in states:
             if state.finish_reason is None:

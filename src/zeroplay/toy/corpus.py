@@ -120,13 +120,22 @@ def _clue_turn(seat: int, phrase: str, is_spy: bool) -> ClueTurn:
     )
 
 
+def _described_scene(
+    rng: np.random.Generator, path: Path
+) -> tuple[Scene, Any, str, dict[str, Any]]:
+    """A scene drawn with `rng`, rendered to `path`, and its description record; returns
+    (scene, visibility, image name, record)."""
+    scene, visibility = sample_visible_scene(rng, TOY_SCENE)
+    name = _save(renderer().render(scene), path)
+    prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
+    return scene, visibility, name, _record(name, prompt, f"\\boxed{{{describe(scene)}}}")
+
+
 def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
     """Description and question records about warm-start scene `index`."""
     rng = pair_rng(warm_start_seed(1), index)
-    scene, visibility = sample_visible_scene(rng, TOY_SCENE)
-    name = _save(renderer().render(scene), folder / f"scene_{index:06d}.png")
-    prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
-    records = [_record(name, prompt, f"\\boxed{{{describe(scene)}}}")]
+    scene, visibility, name, described = _described_scene(rng, folder / f"scene_{index:06d}.png")
+    records = [described]
     spec_json = scene_json(scene, visibility, name, index, {"renderer": "flat"})
     for question in ask_about_scene(spec_json, rng, spec.questions_per_scene):
         item = BenchItem(
@@ -142,10 +151,7 @@ def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, 
 def grounding_record(index: int, folder: Path) -> dict[str, Any]:
     """A short description record about grounding scene `index` (its own warm-start stream)."""
     rng = pair_rng(warm_start_seed(6), index)
-    scene, _ = sample_visible_scene(rng, TOY_SCENE)
-    name = _save(renderer().render(scene), folder / f"ground_{index:06d}.png")
-    prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
-    return _record(name, prompt, f"\\boxed{{{describe(scene)}}}")
+    return _described_scene(rng, folder / f"ground_{index:06d}.png")[3]
 
 
 def _random_phrase(scene: Scene, rng: random.Random) -> str:
