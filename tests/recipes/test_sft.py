@@ -10,7 +10,7 @@ from accelerate import Accelerator
 from PIL import Image
 
 from zeroplay.recipes.config_io import ConfigError
-from zeroplay.recipes.sft import SftRun
+from zeroplay.recipes.sft import SftRun, collate_examples
 from zeroplay.recipes.sft_config import Config
 from zeroplay.recipes.sft_data import SftDataError, read_records, tokenize_record
 from zeroplay.rl.checkpoint import list_checkpoints
@@ -66,7 +66,7 @@ def test_loss_is_on_assistant_tokens_only(tmp_path, tiny_qwen):
     assert not example.targets[ids == image_id].any()
 
 
-def _config(data, mode="shared", steps_epochs=2.0, save_every=2):
+def _config(data, mode="shared", steps_epochs=2.0, save_every=2, loss_average="token"):
     return Config.model_validate(
         {
             "model": {"name": "tiny", "mode": mode, "device": "cpu", "dtype": "float32"},
@@ -77,6 +77,7 @@ def _config(data, mode="shared", steps_epochs=2.0, save_every=2):
                 "batch_size": 3,
                 "micro_batch_size": 2,
                 "epochs": steps_epochs,
+                "loss_average": loss_average,
             },
         }
     )
@@ -149,6 +150,39 @@ def test_lora_trains_adapters_and_leaves_the_base(tmp_path):
     assert all(torch.equal(after[n], p) for n, p in base.items())
     assert any(not torch.equal(after[n], p) for n, p in adapters.items())
     assert (tmp_path / "run" / "checkpoints" / "step_4" / "adapters" / "default").is_dir()
+
+
+@pytest.mark.parametrize("average", ["token", "record"])
+def test_loss_average_matches_a_hand_computed_mean(tmp_path, average):
+    # Records with 1, 2 and 3 assistant turns have different target counts, so the two averages
+    # differ: token = sum of NLLs / sum of counts, record = mean over records of NLL / count.
+    data = _write_data(tmp_path, 3)
+    lines = data.read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    records[0]["messages"] = records[0]["messages"][:2]
+    records[2]["messages"] += records[2]["messages"][2:]
+    data.write_text("".join(json.dumps(r) + "\n" for r in records))
+    run = SftRun(
+        _config(data, steps_epochs=1.0, save_every=0, loss_average=average),
+        tmp_path / "run",
+        Accelerator(cpu=True),
+    )
+    examples = run.examples
+    sums, counts = [], []
+    with torch.no_grad():
+        for example in examples:
+            inputs, targets = collate_examples([example], run.pad_id, "cpu")
+            nll, n = run.trainer.scorer(inputs, targets)
+            sums.append(float(nll[0]))
+            counts.append(int(n[0]))
+    assert len(set(counts)) == 3
+    if average == "token":
+        expected = sum(sums) / sum(counts)
+    else:
+        expected = sum(s / c for s, c in zip(sums, counts, strict=True)) / len(sums)
+    stats = run.trainer.train_step(examples, run.pad_id, examples[0])
+    assert stats["loss"] == pytest.approx(expected, rel=1e-5)
+    assert stats["token_nll"] == pytest.approx(sum(sums) / sum(counts), rel=1e-5)
 
 
 def test_bad_records_are_refused_with_the_line(tmp_path):

@@ -6,6 +6,9 @@ One optimizer step = one batch of `train.batch_size` records (split over data-pa
     batch   = the next `batch_size` records of that order; this rank takes every world-th one
     loss    = - sum over assistant tokens of log p(token | everything before) / tokens in the
               whole batch (all ranks), so every token weighs the same whatever rank it is on
+              (`train.loss_average: token`); or, with `record`, each record's mean token NLL
+              averaged over the batch's records, so a one-token answer weighs as much as a
+              paragraph (what a corpus mixing short verdicts with long descriptions needs)
     AdamW step, log, checkpoint every `run.save_every` steps and at the end
 
 It runs on the RL core's pieces (loader, LoRA or full weights, accelerate, checkpoints, metrics)
@@ -47,7 +50,8 @@ PHASE = "train"
 
 
 class TokenNll(nn.Module):
-    """`forward(batch, targets) -> (summed NLL, token count)` at the target positions only."""
+    """`forward(batch, targets) -> (NLL summed per record, target tokens per record)`, (B,) each,
+    computed at the target positions only."""
 
     def __init__(self, model: nn.Module, chunk_size: int = 1024):
         super().__init__()
@@ -61,7 +65,10 @@ class TokenNll(nn.Module):
         rows, cols = torch.nonzero(targets[:, 1:], as_tuple=True)
         wanted = inputs["input_ids"][rows, cols + 1]
         logp, _ = selected_logprobs(hidden[rows, cols], head, wanted, chunk_size=self.chunk_size)
-        return -logp.sum(), logp.numel()
+        per_record = torch.zeros(targets.shape[0], dtype=logp.dtype, device=logp.device)
+        per_record = per_record.index_add(0, rows, -logp)
+        counts = torch.bincount(rows, minlength=targets.shape[0])
+        return per_record, counts
 
 
 def collate_examples(
@@ -114,18 +121,21 @@ class SftTrainer:
     def train_step(
         self, local: list[SftExample], pad_id: int, filler: SftExample
     ) -> dict[str, float]:
-        """One optimizer step on this rank's records of the batch (token-mean over all ranks)."""
+        """One optimizer step on this rank's records of the batch (token or record mean over all
+        ranks)."""
         acc = self.accelerator
         cfg = self.config.train
-        local_tokens = float(sum(e.n_targets for e in local))
-        counts = torch.tensor([local_tokens], device=acc.device)
-        total_tokens = (
-            float(acc.reduce(counts, reduction="sum").item())
-            if acc.num_processes > 1
-            else local_tokens
+        by_record = cfg.loss_average == "record"
+        counts = torch.tensor(
+            [float(sum(e.n_targets for e in local)), float(len(local))], device=acc.device
         )
+        if acc.num_processes > 1:
+            counts = acc.reduce(counts, reduction="sum")
+        total_tokens, total_records = (float(c) for c in counts.tolist())
+        denominator = max(total_records if by_record else total_tokens, 1.0)
         self.scorer.train()
         nll_sum = 0.0
+        objective_sum = 0.0
         chunks = [
             local[k : k + cfg.micro_batch_size] for k in range(0, len(local), cfg.micro_batch_size)
         ]
@@ -137,11 +147,13 @@ class SftTrainer:
             weight = 1.0 if k < len(chunks) else 0.0
             inputs, targets = collate_examples(chunk, pad_id, acc.device)
             with acc.autocast():
-                nll, _ = self.scorer(inputs, targets)
-            # DDP averages gradients over ranks; scale so the result is the global token mean.
-            loss = weight * nll * acc.num_processes / max(total_tokens, 1.0)
+                nll, n_targets = self.scorer(inputs, targets)
+            objective = (nll / n_targets.clamp(min=1)).sum() if by_record else nll.sum()
+            # DDP averages gradients over ranks; scale so the result is the global mean.
+            loss = weight * objective * acc.num_processes / denominator
             acc.backward(loss)
-            nll_sum += weight * float(nll.detach())
+            nll_sum += weight * float(nll.detach().sum())
+            objective_sum += weight * float(objective.detach())
         grad_norm = float("nan")
         if cfg.optim.max_grad_norm is not None:
             grad_norm = float(
@@ -153,11 +165,13 @@ class SftTrainer:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
-        summed = torch.tensor([nll_sum], device=acc.device)
+        summed = torch.tensor([nll_sum, objective_sum], device=acc.device)
         if acc.num_processes > 1:
             summed = acc.reduce(summed, reduction="sum")
+        token_nll, objective_total = (float(x) for x in summed.tolist())
         return {
-            "loss": float(summed.item()) / max(total_tokens, 1.0),
+            "loss": objective_total / denominator,
+            "token_nll": token_nll / max(total_tokens, 1.0),
             "target_tokens": total_tokens,
             "grad_norm": grad_norm,
             "lr": self.scheduler.get_last_lr()[0],

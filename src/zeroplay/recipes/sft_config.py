@@ -30,6 +30,11 @@ class SftTrainSection(Strict):
     batch_size: int = Field(16, ge=1, description="records per optimizer step, all ranks")
     micro_batch_size: int = Field(8, ge=1, description="records per forward/backward pass")
     epochs: float = Field(1.0, gt=0, description="passes over the data (fractions allowed)")
+    loss_average: Literal["token", "record"] = Field(
+        "token",
+        description="token: every assistant token weighs the same; record: every record weighs "
+        "the same (its mean token NLL), so short answers are not drowned by long ones",
+    )
     gradient_checkpointing: bool = False
     mixed_precision: Literal["auto", "no", "bf16", "fp16"] = "auto"
 
