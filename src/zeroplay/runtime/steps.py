@@ -34,5 +34,6 @@ def train_on_turns(
     )
     for sample, advantage in zip(samples, advantages, strict=True):
         sample.advantage = advantage
-    owned = None if rank is None else [owns(rank, turn) for turn in turns]
-    return samples, trainer.train(role, samples, owned)
+    if rank is None:
+        return samples, trainer.train(role, samples)
+    return samples, trainer.train(role, samples, [owns(rank, turn) for turn in turns])
