@@ -141,3 +141,5 @@ def test_sharded_engine_seeds_requests_so_ranks_sample_what_one_process_does(mon
     assert owns(1, turn) and not owns(0, turn)
     scripted = replace(turn, generated=replace(got[1][1][0], text="x"))
     assert owns(1, scripted)  # a wrapper that rewrites the text keeps the owner
+    unsharded = replace(turn, generated=object())
+    assert owns(0, unsharded) and not owns(1, unsharded)  # trained once, on rank 0

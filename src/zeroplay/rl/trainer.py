@@ -183,12 +183,13 @@ class Trainer:
         """
         if policy not in self.optimizers:
             raise KeyError(f"policy {policy!r} has no optimizer; trained: {list(self.optimizers)}")
-        if owned is None:
-            owned = [True] * len(samples)
+        whole_batch = owned is not None
         batch = [
-            (s, mine) for s, mine in zip(samples, owned, strict=True) if s.num_completion_tokens
+            (s, ours)
+            for s, ours in zip(samples, owned or [True] * len(samples), strict=True)
+            if s.num_completion_tokens
         ]
-        samples = [s for s, mine in batch if mine]
+        samples = [s for s, ours in batch if ours]
         if any(s.prompt is None for s in samples):
             raise ValueError("a sample without model inputs is trained on the rank that made it")
         counts = all_gather_ints(self.accelerator, len(samples))
@@ -204,12 +205,13 @@ class Trainer:
             if self._needs_stored_old() and any(s.behaviour_logprobs is not None for s in samples):
                 samples = self._with_trainer_old_logprobs(scorer, samples)
             # Batch position -> this rank's sample; shuffling positions is shuffling the batch.
-            mine = dict(zip([i for i, (_, m) in enumerate(batch) if m], samples, strict=True))
+            ours = [i for i, (_, o) in enumerate(batch) if o]
+            by_position = dict(zip(ours, samples, strict=True))
             for _ in range(self.cfg.num_iterations):
                 order = list(range(len(batch)))
                 self.rng.shuffle(order)
                 for part in split_even(order, self.cfg.mini_batches):
-                    mini = [mine[i] for i in part if i in mine]
+                    mini = [by_position[i] for i in part if i in by_position]
                     acc.add(self._optimizer_step(policy, mini, filler))
         self.refresh_rollout_weights()
         stats = acc.result()
@@ -219,7 +221,7 @@ class Trainer:
         stats["optimizer_steps"] = float(acc.updates)
         stats["update_seconds"] = time.perf_counter() - start
         stats["lr"] = self.schedulers[policy].get_last_lr()[0]
-        return stats if owned is None else stats_over_ranks(self.accelerator, stats)
+        return stats_over_ranks(self.accelerator, stats) if whole_batch else stats
 
     @torch.no_grad()
     def _with_trainer_old_logprobs(self, scorer: Any, samples: list[Sample]) -> list[Sample]:

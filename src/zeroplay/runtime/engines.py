@@ -72,9 +72,10 @@ class ShardedEngine:
 
 
 def owns(rank: int, turn: ScoredTurn) -> bool:
-    """Whether `rank` generated `turn` (turns not from a `ShardedEngine` belong to every rank)."""
+    """Whether `rank` generated `turn`; a turn not from a `ShardedEngine` is rank 0's, so it is
+    trained once whatever the number of ranks."""
     extra = getattr(turn.generated, "extra", None) or {}
-    return extra.get(RANK, rank) == rank
+    return extra.get(RANK, 0) == rank
 
 
 def _shipped(group: list[Completion]) -> list[Completion]:
