@@ -22,7 +22,6 @@ from zeroplay.recipes.mm_zero.batches import (
     updates_per_step,
 )
 from zeroplay.recipes.mm_zero.images import SolverImages, fit_pixels, load_png, save_png
-from zeroplay.recipes.mm_zero.seeds import step_rng_states
 from zeroplay.recipes.mm_zero.store import phase_plan
 from zeroplay.recipes.mm_zero.weights import PhaseTrainer
 from zeroplay.rl.adapters import copy_adapter, reset_adapter
@@ -260,14 +259,6 @@ def test_step_engine_aliases_policies_and_counts_tokens():
     assert inner.seen == ["phase_start", "codegen"]
     assert requests[0].policy == "solver"  # the caller's request is not modified
     assert [len(x) for x in out] == [2, 1] and engine.tokens == 9
-
-
-def test_step_rng_states_are_named_streams():
-    a = step_rng_states(0, "iter_1.codegen", 2, 2)
-    assert a == step_rng_states(0, "iter_1.codegen", 2, 2)
-    assert a[0] != a[1]
-    assert a != step_rng_states(0, "iter_1.codegen", 3, 2)
-    assert a != step_rng_states(1, "iter_1.codegen", 2, 2)
 
 
 # --- weights -------------------------------------------------------------------------------

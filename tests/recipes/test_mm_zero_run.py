@@ -124,8 +124,9 @@ def _metrics(run: Path) -> list[dict]:
     ]
 
 
-def _adapters(run: Path) -> dict[str, torch.Tensor]:
-    _, path = list_checkpoints(run)[-1]
+def _adapters(run: Path, checkpoint: int = -1) -> dict[str, torch.Tensor]:
+    """The LoRA adapters of a run's `checkpoint` (an index into its checkpoints; the newest)."""
+    _, path = list_checkpoints(run)[checkpoint]
     out = {}
     for folder in sorted((path / "adapters").iterdir()):
         for key, value in load_file(folder / "adapter_model.safetensors").items():

@@ -6,7 +6,9 @@ policy-loss aggregation the whole batch's gradient is computed once per split of
 the ranks: "uneven" (rank 0 holds 5 samples, rank 1 the other 2; more micro-batches on rank 0)
 and "empty" (rank 1 holds none). Rank 0 writes the gradients to OUT/grads_w<world>.pt. Last,
 `Trainer.train` runs with rank 1 empty and the trained weights are written too (no hang, the
-same step as one process). With one process every split is the whole batch.
+same step as one process). Then a second trainer takes the whole batch on every rank with
+`owned` (rank r trains samples r, r + W, ...) in two mini-batches: its weights and statistics
+are written as well. With one process every split is the whole batch.
 """
 
 from __future__ import annotations
@@ -104,9 +106,20 @@ def main() -> None:
     trainer.loss_cfg = cfg.loss.build()
     stats = trainer.train("default", split(samples, "empty", rank, world))
     trained = {n: p.detach().clone() for n, p in model.named_parameters()}
+    # The whole batch on every rank, each training its own share of two mini-batches.
+    shared = Trainer(policies, cfg.model_copy(update={"mini_batches": 2}), acc, {"default": 1}, 1)
+    owned = [i % world == rank for i in range(len(samples))]
+    shared_stats = shared.train("default", samples, owned)
+    whole = {n: p.detach().clone() for n, p in model.named_parameters()}
     if acc.is_main_process:
         torch.save(
-            {"grads": grads, "trained": trained, "steps": stats["optimizer_steps"]},
+            {
+                "grads": grads,
+                "trained": trained,
+                "steps": stats["optimizer_steps"],
+                "owned": whole,
+                "owned_stats": shared_stats,
+            },
             out / f"grads_w{world}.pt",
         )
     acc.wait_for_everyone()

@@ -41,3 +41,12 @@ def test_two_ranks_equal_one_process_for_every_aggregation(tmp_path):
     assert one["steps"] == two["steps"] == 1.0
     for name, value in one["trained"].items():
         torch.testing.assert_close(two["trained"][name], value, rtol=0, atol=1e-6, msg=name)
+    # The whole batch on both ranks, each training its share: two mini-batches as one process
+    # cuts them, and the statistics of the whole batch.
+    assert one["owned_stats"]["optimizer_steps"] == two["owned_stats"]["optimizer_steps"] == 2
+    for key in ("num_tokens", "num_seqs", "loss", "grad_norm", "entropy_mean", "ratio_max"):
+        assert two["owned_stats"][key] == pytest.approx(one["owned_stats"][key], abs=1e-6), key
+    moved = [n for n, v in one["owned"].items() if not torch.equal(v, one["trained"][n])]
+    assert moved, "the second trainer must move the weights"
+    for name, value in one["owned"].items():
+        torch.testing.assert_close(two["owned"][name], value, rtol=0, atol=1e-6, msg=name)

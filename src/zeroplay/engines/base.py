@@ -32,6 +32,8 @@ class Completion:
       and no penalty: the distribution the trainer's loss uses, so importance ratios computed
       against it start at exactly 1 on-policy (temperature 1 when greedy).
     - `finish_reason`: "stop" (EOS or a stop string) or "length" (max_new_tokens reached).
+    - `prompt`: the request's model inputs; None on a data-parallel rank that received the
+      completion from the rank that generated it (`zeroplay.runtime.ShardedEngine`).
     - `trainer_logprobs`: True when the logprobs come from the trainer's own model code (HF
       engine). False for engines with their own kernels (vLLM): their logprobs are the
       behaviour policy's, close to but not equal to the trainer's, so the trainer recomputes its
@@ -39,7 +41,7 @@ class Completion:
     """
 
     request: ChatRequest
-    prompt: PreparedPrompt
+    prompt: PreparedPrompt | None
     index: int
     token_ids: torch.Tensor
     logprobs: torch.Tensor

@@ -5,6 +5,8 @@ rollout time), the sampled completion ids, the logprobs they were sampled with, 
 reward and advantage, and labels that let recipes pick estimators and log by role and stage.
 `behaviour_logprobs` is set only when the sampling engine's numerics are not the trainer's
 (vLLM): the trainer then corrects the gap (`zeroplay.rl.losses.truncated_is_weights`).
+A sample of another data-parallel rank's completion has no `prompt`: it counts in the batch
+(advantages, metrics, mini-batch cuts) but only the rank that made it trains on it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from zeroplay.models.batching import PreparedPrompt
 class Sample:
     """One generated turn ready for the loss (see module docstring)."""
 
-    prompt: PreparedPrompt
+    prompt: PreparedPrompt | None
     completion_ids: torch.Tensor
     old_logprobs: torch.Tensor
     temperature: float

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -59,6 +59,7 @@ from zeroplay.rl.sharding import (
 )
 
 _SUMMED = ("loss", "pg_loss", "num_tokens", "num_seqs")
+T = TypeVar("T")
 
 
 class Trainer:
@@ -167,16 +168,30 @@ class Trainer:
         for model in self.policies.distinct_models():
             refresh_rollout_copy(model, self.policies.rollout_model(model))
 
-    def train(self, policy: str, samples: Sequence[Sample]) -> dict[str, float]:
+    def train(
+        self, policy: str, samples: Sequence[Sample], owned: Sequence[bool] | None = None
+    ) -> dict[str, float]:
         """Optimizer steps on one rollout batch of `policy`; returns averaged loss statistics.
 
         Every data-parallel rank must call this together (the same policy, any number of
         samples, none included): all ranks make the same optimizer steps and the same number
         of forward/backward passes, so the gradient equals one process's on the whole batch.
+        With `owned`, every rank passes the same whole batch and trains the samples marked
+        True (each sample on exactly one rank): mini-batches are cut from the whole batch
+        before each rank takes its own, so they are one process's for any `mini_batches`, and
+        the statistics returned are the whole batch's (`stats_over_ranks`).
         """
         if policy not in self.optimizers:
             raise KeyError(f"policy {policy!r} has no optimizer; trained: {list(self.optimizers)}")
-        samples = [s for s in samples if s.num_completion_tokens > 0]
+        whole_batch = owned is not None
+        batch = [
+            (s, ours)
+            for s, ours in zip(samples, owned or [True] * len(samples), strict=True)
+            if s.num_completion_tokens
+        ]
+        samples = [s for s, ours in batch if ours]
+        if any(s.prompt is None for s in samples):
+            raise ValueError("a sample without model inputs is trained on the rank that made it")
         counts = all_gather_ints(self.accelerator, len(samples))
         if sum(counts) == 0:
             return {}
@@ -189,10 +204,14 @@ class Trainer:
             scorer.train()
             if self._needs_stored_old() and any(s.behaviour_logprobs is not None for s in samples):
                 samples = self._with_trainer_old_logprobs(scorer, samples)
+            # Batch position -> this rank's sample; shuffling positions is shuffling the batch.
+            ours = [i for i, (_, o) in enumerate(batch) if o]
+            by_position = dict(zip(ours, samples, strict=True))
             for _ in range(self.cfg.num_iterations):
-                order = list(samples)
+                order = list(range(len(batch)))
                 self.rng.shuffle(order)
-                for mini in split_even(order, self.cfg.mini_batches):
+                for part in split_even(order, self.cfg.mini_batches):
+                    mini = [by_position[i] for i in part if i in by_position]
                     acc.add(self._optimizer_step(policy, mini, filler))
         self.refresh_rollout_weights()
         stats = acc.result()
@@ -202,7 +221,7 @@ class Trainer:
         stats["optimizer_steps"] = float(acc.updates)
         stats["update_seconds"] = time.perf_counter() - start
         stats["lr"] = self.schedulers[policy].get_last_lr()[0]
-        return stats
+        return stats_over_ranks(self.accelerator, stats) if whole_batch else stats
 
     @torch.no_grad()
     def _with_trainer_old_logprobs(self, scorer: Any, samples: list[Sample]) -> list[Sample]:
@@ -398,7 +417,7 @@ def compute_dtype_of(accelerator: Any) -> torch.dtype | None:
     return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(mode)
 
 
-def split_even(items: list[Sample], parts: int) -> list[list[Sample]]:
+def split_even(items: list[T], parts: int) -> list[list[T]]:
     """`parts` consecutive slices whose sizes differ by at most one (some may be empty), so
     every rank makes the same number of optimizer steps whatever its sample count."""
     size, extra = divmod(len(items), parts)
@@ -407,6 +426,37 @@ def split_even(items: list[Sample], parts: int) -> list[list[Sample]]:
         end = start + size + (1 if k < extra else 0)
         out.append(items[start:end])
         start = end
+    return out
+
+
+def stats_over_ranks(accelerator: Any, stats: dict[str, float]) -> dict[str, float]:
+    """`train`'s statistics of every rank combined into one process's: token and sequence
+    counts summed, the loss terms averaged (each rank's is its share times the world size),
+    extremes taken, every other value weighted by the rank's tokens."""
+    if accelerator.num_processes == 1:
+        return stats
+    from accelerate.utils import gather_object
+
+    ranks = gather_object([stats])
+    weights = [r.get("num_tokens", 0.0) for r in ranks]
+    out: dict[str, float] = {}
+    for key in sorted({k for r in ranks for k in r}):
+        values = [(r[key], w) for r, w in zip(ranks, weights, strict=True) if key in r]
+        if key in ("num_tokens", "num_seqs"):
+            out[key] = sum(v for v, _ in values)
+        elif key in ("loss", "pg_loss"):
+            out[key] = sum(v for v, _ in values) / len(ranks)
+        elif key.endswith("_min"):
+            out[key] = min(v for v, _ in values)
+        elif key.endswith("_max"):
+            out[key] = max(v for v, _ in values)
+        else:
+            total = sum(w for _, w in values)
+            out[key] = (
+                sum(v * w for v, w in values) / total
+                if total
+                else sum(v for v, _ in values) / len(values)
+            )
     return out
 
 

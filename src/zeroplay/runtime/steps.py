@@ -9,6 +9,7 @@ from zeroplay.games.protocol import ScoredTurn
 from zeroplay.rl.advantages import AdvantageSpec, compute_advantages
 from zeroplay.rl.samples import Sample
 from zeroplay.rl.trainer import Trainer
+from zeroplay.runtime.engines import owns
 
 
 def train_on_turns(
@@ -17,13 +18,22 @@ def train_on_turns(
     turns: Sequence[ScoredTurn],
     spec: AdvantageSpec,
     episode: str = "",
+    *,
+    rank: int | None = None,
 ) -> tuple[list[Sample], dict[str, Any]]:
     """Turn `turns` into samples, give each its advantage within its group (`spec`), train
-    `role` on them; returns the samples and the trainer's statistics."""
+    `role` on them; returns the samples and the trainer's statistics.
+
+    With `rank`, `turns` are the whole batch on every rank (played through a `ShardedEngine`):
+    advantages and the returned samples cover all of it, and this rank trains the samples it
+    generated, so the step is one process's.
+    """
     samples = [Sample.from_turn(turn, episode=episode) for turn in turns]
     advantages = compute_advantages(
         spec, [s.reward for s in samples], groups=[s.group for s in samples]
     )
     for sample, advantage in zip(samples, advantages, strict=True):
         sample.advantage = advantage
-    return samples, trainer.train(role, samples)
+    if rank is None:
+        return samples, trainer.train(role, samples)
+    return samples, trainer.train(role, samples, [owns(rank, turn) for turn in turns])

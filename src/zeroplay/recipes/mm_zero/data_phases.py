@@ -2,7 +2,9 @@
 
 Each is a function of the recipe loop (`recipe._Loop`: its game, engine, renderer and run
 directory) and the phase; each writes its files (see `store`) and then its completion marker.
-Named by the phase kinds of `store.PHASE_KINDS`.
+Every rank computes the whole phase (its generation and renders split over the ranks); the main
+process writes the files, and the marker's barrier makes them readable to all. Named by the
+phase kinds of `store.PHASE_KINDS`.
 """
 
 from __future__ import annotations
@@ -43,19 +45,20 @@ def codegen_data(loop: Any, phase: Phase) -> None:
         return render_rate_filter(ctx, items, images, game, meta=meta)
 
     batch, kept, seconds = _propose_then(loop, phase, "codegen", render_filter)
-    tags = {"iteration": phase.iteration, "phase": phase.name}
-    write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
-    write_jsonl(folder / "render_filter.jsonl", tagged(kept.records, **tags))
-    write_proposal_items(folder / "train_set.jsonl", kept.kept)
-    images.save(
-        (
-            (f"{r.proposal_id}_svg{j}", svg["code"])
-            for r in kept.records
-            for j, svg in enumerate(r.svgs)
-            if svg["rendered"]
-        ),
-        folder / "renders" / "filter",
-    )
+    if loop.is_main:
+        tags = {"iteration": phase.iteration, "phase": phase.name}
+        write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
+        write_jsonl(folder / "render_filter.jsonl", tagged(kept.records, **tags))
+        write_proposal_items(folder / "train_set.jsonl", kept.kept)
+        images.save(
+            (
+                (f"{r.proposal_id}_svg{j}", svg["code"])
+                for r in kept.records
+                for j, svg in enumerate(r.svgs)
+                if svg["rendered"]
+            ),
+            folder / "renders" / "filter",
+        )
     summary = {
         **{f"proposals/{key}": value for key, value in batch.metrics.items()},
         **{f"render_filter/{key}": value for key, value in kept.metrics.items()},
@@ -79,17 +82,18 @@ def solver_data(loop: Any, phase: Phase) -> None:
         return solver_labelling(ctx, items, images, game, meta=meta)
 
     batch, labelled, seconds = _propose_then(loop, phase, "solver", label)
-    tags = {"iteration": phase.iteration, "phase": phase.name}
-    images.save(
-        ((r.proposal_id, r.code) for r in labelled.records if r.rendered), folder / "renders"
-    )
-    write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
-    write_jsonl(folder / "labels.jsonl", tagged(labelled.records, **tags))
     # The released code's prompt cap (solver.max_prompt_tokens; 0 keeps everything).
     train_set, over_cap = within_prompt_cap(
         labelled.items, loop.policies.processor, config.solver.max_prompt_tokens
     )
-    write_solver_items(folder / "train_set.jsonl", train_set, "renders")
+    if loop.is_main:
+        tags = {"iteration": phase.iteration, "phase": phase.name}
+        images.save(
+            ((r.proposal_id, r.code) for r in labelled.records if r.rendered), folder / "renders"
+        )
+        write_jsonl(folder / "proposals.jsonl", tagged(batch.records, **tags))
+        write_jsonl(folder / "labels.jsonl", tagged(labelled.records, **tags))
+        write_solver_items(folder / "train_set.jsonl", train_set, "renders")
     summary = {
         "solver_prompts_over_cap": over_cap,
         **{f"proposals/{key}": value for key, value in batch.metrics.items()},
@@ -108,7 +112,8 @@ def coevolution(loop: Any, phase: Phase) -> None:
         labelling=read_jsonl(folder / "solver" / "labels.jsonl"),
         render_filter=read_jsonl(folder / "codegen" / "render_filter.jsonl"),
     )
-    atomic_write_json(folder / "coevolution.json", metrics)
+    if loop.is_main:
+        atomic_write_json(folder / "coevolution.json", metrics)
     loop.finish(phase, {"kind": "coevolution", **flatten(metrics, "coevolution/")})
 
 

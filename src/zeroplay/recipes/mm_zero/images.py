@@ -2,7 +2,8 @@
 
 `SolverImages` is the render function the game is given: it renders through the sandbox,
 rescales each image into the Solver's pixel bounds and remembers the images so the recipe can
-save them as PNG next to the records that name their SVG code.
+save them as PNG next to the records that name their SVG code. `sharded_render` splits the
+rendering of a batch over data-parallel ranks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from PIL import Image
 
+from zeroplay import runtime
 from zeroplay.rl.rundir import atomic_write_bytes
 
 
@@ -78,14 +80,45 @@ class SolverImages:
         return written
 
 
-def save_png(image: Image.Image, path: str | os.PathLike[str]) -> None:
-    """Write `image` as PNG atomically (lossless, so reloading gives the same pixels)."""
+def sharded_render(
+    accelerator: Any, render: Callable[[list[str]], Sequence[Any]]
+) -> Callable[[list[str]], list[Any]]:
+    """`render` with each rank rendering its share of a batch (`runtime.shard_map`); the
+    images travel between ranks as PNG, so every rank gets the same pixels."""
+
+    def call(codes: list[str]) -> list[Any]:
+        return runtime.shard_map(accelerator, render, codes, pack=_as_png, unpack=_from_png)
+
+    return call
+
+
+def _as_png(result: Any) -> Any:
+    return replace(result, image=png_bytes(result.image)) if result.image is not None else result
+
+
+def _from_png(_code: str, result: Any) -> Any:
+    if not isinstance(result.image, bytes):
+        return result
+    return replace(result, image=_decoded(result.image))
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """`image` as PNG (lossless: decoding gives the same pixels)."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    atomic_write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_png(image: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Write `image` as PNG atomically (lossless, so reloading gives the same pixels)."""
+    atomic_write_bytes(path, png_bytes(image))
 
 
 def load_png(path: str | os.PathLike[str]) -> Image.Image:
     """An RGB image read fully into memory (the file is closed on return)."""
-    with Image.open(io.BytesIO(Path(path).read_bytes())) as image:
+    return _decoded(Path(path).read_bytes())
+
+
+def _decoded(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
         return image.convert("RGB")

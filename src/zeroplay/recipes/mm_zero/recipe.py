@@ -18,9 +18,15 @@ six phases (reference/mm_zero.md §6, docs/mm_zero.md):
 Roles that are not training answer through the same in-process engine. Each phase writes its
 artifacts (see `store`) and then `phases/<name>.done` (`zeroplay.runtime.phases`); every
 training phase ends with a checkpoint. Running the same command again skips finished phases and
-resumes an unfinished one from its last checkpoint, exactly: the rows of a step and the engine's
-seeds are functions of the step's name, and each training phase reads its data back from the
-files of its data phase. The data phases are in `data_phases.py`.
+resumes an unfinished one from its last checkpoint, exactly: the rows of a step and the seeds of
+its requests are functions of the step's name, and each training phase reads its data back from
+the files of its data phase. The data phases are in `data_phases.py`.
+
+Under `accelerate launch` every rank plays every round on the whole batch; the generation and
+rendering inside it are split over the ranks and gathered back (`runtime.ShardedEngine`,
+`images.sharded_render`), so votes, batch-wide penalties and filters are computed on all of it,
+the same on every rank, and each rank trains the samples it generated. N processes give what
+one process gives. Files are written by the main process; phase markers are barriers.
 """
 
 from __future__ import annotations
@@ -41,9 +47,9 @@ from zeroplay.recipes.config_io import ConfigError
 from zeroplay.recipes.mm_zero import data_phases
 from zeroplay.recipes.mm_zero.batches import clamped_batch, cyclic_batch, updates_per_step
 from zeroplay.recipes.mm_zero.config import Config
-from zeroplay.recipes.mm_zero.images import SolverImages
+from zeroplay.recipes.mm_zero.images import SolverImages, sharded_render
 from zeroplay.recipes.mm_zero.rounds import Examples, Play, phase_round
-from zeroplay.recipes.mm_zero.seeds import derived_seed, step_rng_states
+from zeroplay.recipes.mm_zero.seeds import derived_seed
 from zeroplay.recipes.mm_zero.store import RECIPE, Phase, iteration_dir, phase_plan, tagged
 from zeroplay.recipes.mm_zero.weights import SNAPSHOT, PhaseTrainer, load_roles
 from zeroplay.rl.checkpoint import load_checkpoint, load_weights
@@ -51,6 +57,7 @@ from zeroplay.rl.metrics import MetricsLog, sample_metrics
 from zeroplay.rl.policies import Policies
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import RunDir, write_jsonl
+from zeroplay.rl.sharding import fsdp_requested
 from zeroplay.rl.trainer import Trainer
 
 __all__ = ["DEFAULT_PRESET", "SHORTCUTS", "Config", "RunHooks", "train"]
@@ -76,18 +83,27 @@ def train(config: Config, out: str | os.PathLike[str], *, hooks: RunHooks | None
     """Run (or resume) MM-Zero in the run directory `out`; returns it."""
     from zeroplay.data.svg import SvgRenderer
 
-    accelerator = runtime.make_accelerator(config.trainer.mixed_precision, config.run.trackers, out)
-    if accelerator.num_processes > 1:
+    if fsdp_requested(config.trainer.sharding):
         raise ConfigError(
-            "the mm-zero recipe runs in one process (its roles share one GPU as LoRA adapters); "
-            "launch it without accelerate's multi-process launcher"
+            "mm-zero does not shard weights (FSDP2): use trainer.sharding=none and a DDP "
+            "accelerate config (configs/accelerate/ddp.yaml)"
         )
+    # LoRA: the three roles' adapters sit in one DDP-wrapped model and a phase trains one.
+    accelerator = runtime.make_accelerator(
+        config.trainer.mixed_precision,
+        config.run.trackers,
+        out,
+        find_unused_parameters=config.model.mode == "lora",
+    )
     runtime.check_before_start(out, config, config.model.name)
-    run = runtime.prepare_run_dir(out, config)
+    is_main = accelerator.is_main_process
+    run = runtime.prepare_run_dir(out, config, is_main=is_main)
+    accelerator.wait_for_everyone()
     steps = {role: getattr(config, role).steps for role in ("proposer", "codegen", "solver")}
     plan = phase_plan(config.iterations, steps)
     if all(run.phase_done(phase.name) for phase in plan):
         return run
+    # The same seed on every rank: the same initial weights, and every later draw is named.
     runtime.seed_everything(config.run.seed)
     try:
         policies = load_roles(
@@ -121,8 +137,10 @@ class _Loop:
         self.config = config
         self.run_dir = run
         self.accelerator = accelerator
+        self.rank = accelerator.process_index
+        self.is_main = accelerator.is_main_process
         self.policies = policies
-        self.renderer = renderer
+        self.renderer = sharded_render(accelerator, renderer)
         self.hooks = hooks
         self.game = config.game.build()
         self.advantage = config.advantage.build()
@@ -147,7 +165,7 @@ class _Loop:
         total = sum(p.steps for p in plan)
         done = max((p.last_step for p in plan if self.phases.done(p.name)), default=0)
         self.progress, self.task = runtime.progress_bar(
-            total, RECIPE, disable=not sys.stderr.isatty()
+            total, RECIPE, disable=not (self.is_main and sys.stderr.isatty())
         )
         with self.progress:
             self.progress.update(self.task, completed=resume.step if resume else done)
@@ -172,13 +190,18 @@ class _Loop:
                     f"{self.run_dir.root} has finished phases but no checkpoint; "
                     "it cannot be resumed (choose another --out)"
                 )
-            self.phases.truncate_metrics(0)
+            self._truncate_metrics(0)
             return None
-        self.phases.truncate_metrics(point.step)
+        self._truncate_metrics(point.step)
         if point.phase == first:
             return point
         load_weights(point.path, self.policies, self.accelerator)
         return None
+
+    def _truncate_metrics(self, step: int) -> None:
+        if self.is_main:
+            self.phases.truncate_metrics(step)
+        self.accelerator.wait_for_everyone()
 
     def _show(self, info: str) -> None:
         self.progress.update(self.task, info=info)
@@ -224,8 +247,9 @@ class _Loop:
             "updates_per_step": updates,
             "skipped": None if items else "no training data",
             "seconds": time.perf_counter() - start,
-            **runtime.mean_of_numbers(self.phases.step_records(phase.name), "reward/"),
         }
+        if self.is_main:  # the step records are in the main process's metrics file
+            summary |= runtime.mean_of_numbers(self.phases.step_records(phase.name), "reward/")
         self.finish(phase, summary)
 
     def _begin_role(self, phase: Phase) -> None:
@@ -261,7 +285,9 @@ class _Loop:
         began = time.perf_counter()
         (result,) = run_episodes(self.wrapped(engine), [play(Context(), batch, images, meta)])
         rollout_seconds = time.perf_counter() - began
-        samples, stats = runtime.train_on_turns(trainer, role, result.turns, self.advantage)
+        samples, stats = runtime.train_on_turns(
+            trainer, role, result.turns, self.advantage, rank=self.rank
+        )
         record = {
             "step": step,
             "phase": phase.name,
@@ -276,12 +302,14 @@ class _Loop:
             "generated_tokens": float(engine.tokens),
             "tokens_per_s": engine.tokens / max(rollout_seconds, 1e-9),
         }
-        self.log.append(record)
-        if step % self.config.run.log_rollouts_every == 0:
-            tags = {"iteration": phase.iteration, "phase": phase.name, "step": step}
-            path = self.run_dir.rollouts / phase.name / f"step_{step:06d}.jsonl"
-            write_jsonl(path, tagged(result.records, **tags))
-        images.save(examples(result), self.folder(phase, role) / "renders" / f"step_{step:06d}")
+        if self.is_main:
+            self.log.append(record)
+            if step % self.config.run.log_rollouts_every == 0:
+                tags = {"iteration": phase.iteration, "phase": phase.name, "step": step}
+                path = self.run_dir.rollouts / phase.name / f"step_{step:06d}.jsonl"
+                write_jsonl(path, tagged(result.records, **tags))
+            renders = self.folder(phase, role) / "renders" / f"step_{step:06d}"
+            images.save(examples(result), renders)
         save_every = self.config.run.save_every
         if save_every and k % save_every == 0 and k < phase.steps:
             self._checkpoint(phase, k, phase_end=False)
@@ -295,10 +323,12 @@ class _Loop:
         return iteration_dir(self.run_dir, phase.iteration) / role
 
     def step_engine(self, phase: Phase, k: int, aliases: dict[str, str]) -> runtime.StepEngine:
-        """The engine for step `k` of `phase` (0: a data phase), re-seeded from their names."""
-        count = len(self.engine.rng_state())
-        self.engine.set_rng_state(step_rng_states(self.seed, phase.name, k, count))
-        return runtime.StepEngine(self.engine, aliases)
+        """The engine for step `k` of `phase` (0: a data phase), sharded over the ranks; its
+        requests are seeded from the names, so a resumed step samples what it did."""
+        seed = derived_seed(self.seed, phase.name, k, "requests")
+        return runtime.StepEngine(
+            runtime.ShardedEngine(self.engine, self.accelerator, seed), aliases
+        )
 
     def wrapped(self, engine: Engine) -> Engine:
         return self.hooks.wrap_engine(engine) if self.hooks.wrap_engine else engine
@@ -323,15 +353,17 @@ class _Loop:
         )
 
     def finish(self, phase: Phase, summary: dict[str, Any]) -> None:
-        """Append the phase's summary record, then write its completion marker."""
-        self.log.append(
-            {
-                "summary": True,
-                "step": phase.last_step,
-                "phase": phase.name,
-                "stage": phase.kind,
-                "iteration": phase.iteration,
-                **summary,
-            }
-        )
+        """Append the phase's summary record, then write its completion marker (a barrier:
+        the other ranks read the phase's files after it)."""
+        if self.is_main:
+            self.log.append(
+                {
+                    "summary": True,
+                    "step": phase.last_step,
+                    "phase": phase.name,
+                    "stage": phase.kind,
+                    "iteration": phase.iteration,
+                    **summary,
+                }
+            )
         self.phases.mark(phase.name, {"step": phase.last_step}, self.accelerator)

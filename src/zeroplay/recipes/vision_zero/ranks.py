@@ -2,8 +2,9 @@
 
 The controller's decision statistics are summed over ranks (an all-reduce with SUM; the identity
 on one process), so all ranks switch stages together; the RAE baselines' per-game statistics are
-gathered (`gather_objects`) so every rank applies the same updates in the global game order. Logged statistics are averaged over ranks (every rank plays the same number of
-games of the same shape, so the mean of rank means is the mean over all games); counts are summed.
+gathered (`runtime.gather_objects`) so every rank applies the same updates in the global game
+order. Logged statistics are averaged over ranks (every rank plays the same number of games of
+the same shape, so the mean of rank means is the mean over all games); counts are summed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import torch
 
 from zeroplay.games.vision_zero import DecisionStats
+from zeroplay.runtime import gather_objects
 
 
 def sum_over_ranks(accelerator: Any, values: list[float]) -> list[float]:
@@ -29,15 +31,6 @@ def sum_decision_stats(accelerator: Any, stats: DecisionStats) -> DecisionStats:
     """This iteration's decision counts over all ranks."""
     summed = sum_over_ranks(accelerator, [float(v) for v in astuple(stats)])
     return DecisionStats(*(round(v) for v in summed))
-
-
-def gather_objects(accelerator: Any, obj: Any) -> list[Any]:
-    """`obj` of every rank, in rank order (picklable objects)."""
-    if accelerator.num_processes == 1:
-        return [obj]
-    from accelerate.utils import gather_object
-
-    return gather_object([obj])
 
 
 def combine_over_ranks(

@@ -44,11 +44,7 @@ from zeroplay.recipes.vision_zero.data import (
     game_indices,
     user_pairs,
 )
-from zeroplay.recipes.vision_zero.ranks import (
-    combine_over_ranks,
-    gather_objects,
-    sum_decision_stats,
-)
+from zeroplay.recipes.vision_zero.ranks import combine_over_ranks, sum_decision_stats
 from zeroplay.rl.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from zeroplay.rl.metrics import MetricsLog, sample_metrics
 from zeroplay.rl.reward_control import permute_rewards
@@ -174,7 +170,7 @@ class VisionZeroRun:
         }
 
     def checkpoint(self) -> Path:
-        engine_rng = gather_objects(self.acc, self.engine.rng_state())
+        engine_rng = runtime.gather_objects(self.acc, self.engine.rng_state())
         return save_checkpoint(
             self.run.root,
             self.step,
@@ -245,7 +241,7 @@ class VisionZeroRun:
         return record
 
     def _gather(self, values: list[float]) -> tuple[list[list[float]], int]:
-        return gather_objects(self.acc, values), self.rank
+        return runtime.gather_objects(self.acc, values), self.rank
 
     def _write_rollouts(self, games: list, results: list, stage: str) -> None:
         records = [

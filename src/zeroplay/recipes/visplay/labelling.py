@@ -21,7 +21,7 @@ from zeroplay.games.visplay import (
     silver_label_agreement,
 )
 from zeroplay.recipes.visplay.images import load_images
-from zeroplay.recipes.visplay.state import derive_seed, gather, prefixed
+from zeroplay.recipes.visplay.state import derive_seed, prefixed
 from zeroplay.rl.rollout import run_episodes
 from zeroplay.rl.rundir import read_jsonl, write_jsonl
 
@@ -58,7 +58,7 @@ def label_phase(loop: Any, name: str, iteration: int) -> None:
             labelled.extend(result)
             tokens += engine.tokens
             progress.update(task, advance=1)
-    records = gather(loop.acc, [q.to_record() for q in labelled])
+    records = runtime.gather_lists(loop.acc, [q.to_record() for q in labelled])
     records.sort(key=lambda r: (position[r["image_id"]], r["sample_index"]))
     everything = [LabelledQuestion.from_record(r) for r in records]
     kept = [r for r in records if r["kept"]]
@@ -113,7 +113,7 @@ def relabel_previous(
         episode = relabel_questions(Context(), items, loop.game, meta=loop.meta(iteration))
         (result,) = run_episodes(loop.engine(name, "relabel", b), [episode])
         relabelled.extend(q.to_record() for q in result)
-    relabelled = gather(loop.acc, relabelled)
+    relabelled = runtime.gather_lists(loop.acc, relabelled)
     before = {r["question_id"]: r["label"] for r in previous}
     # A question the current reasoner no longer answers counts as a disagreement.
     after = {r["question_id"]: r["label"] or "" for r in relabelled}

@@ -38,7 +38,6 @@ from zeroplay.recipes.visplay.rounds import Play, Played, play_questioner, play_
 from zeroplay.recipes.visplay.state import (
     FreshOptimizers,
     derive_seed,
-    gather,
     make_two_role_accelerator,
     prefixed,
 )
@@ -274,7 +273,7 @@ class _Loop:
             "generated_tokens": float(engine.tokens),
             "tokens_per_s": engine.tokens / rollout_seconds if rollout_seconds > 0 else 0.0,
         }
-        records = gather(self.acc, played.records)
+        records = runtime.gather_lists(self.acc, played.records)
         if self.is_main:
             self.log.append(record)
             if step % self.config.run.log_rollouts_every == 0:

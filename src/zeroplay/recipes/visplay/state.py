@@ -1,4 +1,4 @@
-"""Run bookkeeping of the VisPlay recipe: derived seeds, fresh optimizers per phase, gathering.
+"""Run bookkeeping of the VisPlay recipe: derived seeds, fresh optimizers per phase.
 
 Randomness is derived, not carried: every rollout step, label batch and image draw gets a seed
 hashed from (run seed, phase, step, rank), so a phase restarted from a checkpoint replays exactly
@@ -42,15 +42,6 @@ class FreshOptimizers:
 
 def prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
     return {f"{prefix}/{k}": v for k, v in metrics.items()}
-
-
-def gather(accelerator: Any, items: list[Any]) -> list[Any]:
-    """Every rank's `items`, concatenated in rank order, on every rank."""
-    if accelerator.num_processes == 1:
-        return list(items)
-    from accelerate.utils import gather_object
-
-    return list(gather_object(list(items)))
 
 
 def make_two_role_accelerator(
