@@ -52,7 +52,10 @@ def test_corpus_records_use_the_games_formats(tmp_path):
     spec = CorpusSpec(scenes=1, pairs=1, decisions_per_pair=3)
     scene = scene_records(0, tmp_path, spec)
     assert scene[0]["messages"][1]["content"][0]["text"].startswith("\\boxed{")
-    assert all(r["messages"][0]["content"][0]["type"] == "image" for r in scene)
+    # description and eval-prompt questions put the image first; the VisPlay records (the last
+    # two) follow VisPlay's consistent prompts, instruction first
+    assert all(r["messages"][0]["content"][0]["type"] == "image" for r in scene[:-2])
+    assert all(r["messages"][0]["content"][-1]["type"] == "image" for r in scene[-2:])
     game = pair_records(0, tmp_path, spec)
     assert len(game) == 1 + 3  # one clue turn, three decisions
     clue, decisions = game[0], game[1:]
@@ -93,3 +96,24 @@ def test_evaluation_scenes_are_not_warm_start_scenes():
     scene, _ = sample_visible_scene(pair_rng(eval_seed(0, 1), 0), TOY_SCENE)
     assert describe(scene).startswith("a ")
     assert np.isfinite([o.x for o in scene.objects]).all()
+
+
+def test_visplay_records_are_the_games_formats_and_keep_earlier_records(tmp_path):
+    from zeroplay.answers.boxed import last_boxed
+    from zeroplay.games.visplay.parsing import parse_question
+    from zeroplay.games.visplay.prompts import QUESTIONER_INSTRUCTION, REASONER_PROMPT
+
+    without = scene_records(3, tmp_path, CorpusSpec(visplay_records=False))
+    records = scene_records(3, tmp_path, CorpusSpec())
+    assert records[: len(without)] == without  # drawn afterwards: earlier records unchanged
+    questioner, reasoner = records[len(without) :]
+    prompt = questioner["messages"][0]["content"]
+    assert prompt[0]["text"] == QUESTIONER_INSTRUCTION
+    assert (tmp_path / prompt[1]["image"]).exists()
+    parsed = parse_question(questioner["messages"][1]["content"][0]["text"], validate_type=True)
+    assert parsed.ok and parsed.value.question_type in {"numerical", "multiple choice"}
+    asked = reasoner["messages"][0]["content"][0]["text"]
+    question = asked.split("\n\n")[0]
+    assert question.endswith("?") and asked == REASONER_PROMPT.format(question=question)
+    assert question != parsed.value.question  # another question about the same scene
+    assert last_boxed(reasoner["messages"][1]["content"][0]["text"]).ok

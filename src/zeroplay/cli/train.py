@@ -146,7 +146,7 @@ def _command(recipe: str):
         preset: str | None = typer.Option(None, "--preset", "-p", help="A shipped preset."),
         config: Path | None = typer.Option(None, "--config", "-c", help="A YAML config file."),
         model: str | None = typer.Option(
-            None, "--model", "-m", help="Model folder, Hub id or 'tiny'."
+            None, "--model", "-m", help="Model folder, Hub id, 'tiny' or 'toy'."
         ),
         data: Path | None = typer.Option(None, "--data", "-d", help="Input data folder."),
         out: Path | None = typer.Option(

@@ -8,14 +8,17 @@ Two corpora, trained in this order:
   scenes), so this stage comes first and is sized in steps, not in records;
 - the main corpus, below.
 
-What the main corpus teaches (each record a user turn with one image and an answer in \\boxed{}):
+What the main corpus teaches (each record a user turn with one image, and an answer):
 - describing a picture (every object's colour and shape, left to right);
 - short questions about a scene in the evaluation harness's own prompt format (count, exist,
   attribute, comparison and spatial questions from the CLEVR question generator);
 - the Vision-Zero game's formats: a clue turn (the game's real prompt for a random seat, role
   and earlier clues; the answer describes the player's own picture, as a naive player would,
   spy or not) and the observer's decision (the game's real prompt with every clue; the answer
-  is the spy's seat).
+  is the spy's seat);
+- the VisPlay game's formats (`visplay_records`): a questioner reply in its three tags and a
+  reasoner answer under its own prompt (these two put the instruction before the image, as
+  VisPlay's prompts do).
 
 Headroom by design: the warm start plays naively (the spy describes its own, different picture;
 nobody plays strategically), earlier players' clues are sometimes one object only (so the spy
@@ -53,6 +56,14 @@ from zeroplay.games.vision_zero import VisionZeroGameConfig
 from zeroplay.games.vision_zero.prompts import clue_prompt, observer_prompt
 from zeroplay.games.vision_zero.result import ClueTurn
 from zeroplay.games.vision_zero.roles import ROLE_CIVILIAN, ROLE_SPY
+from zeroplay.games.visplay.prompts import QUESTIONER_INSTRUCTION, REASONER_PROMPT
+from zeroplay.toy.visplay_records import (
+    VISPLAY_TYPES,
+    questioner_record,
+    questioner_reply,
+    reasoner_record,
+    visplay_question,
+)
 
 # The game the toy is taught to play: the released code's 4 players and observer decision, one
 # clue round (CPU-sized games), CLEVR wording.
@@ -77,8 +88,13 @@ class CorpusSpec:
     # Observer decisions per pair (each with its own spy seat and clues). Measured from r6: the
     # judge stayed at chance (0.24 on dev pairs) with 750 decision records, and reached 0.39 and
     # 0.49 after 9k and 18k decision examples: picking the odd clue out is learnt slowly.
-    decisions_per_pair: int = 2
+    # r8: one again; r7's second decision per pair left the judge at chance (0.245) and its
+    # 2,500 long records now pay for the VisPlay records below.
+    decisions_per_pair: int = 1
     full_clue_share: float = 0.85  # earlier clues that describe the whole picture (else one object)
+    # Per scene, a VisPlay questioner reply (a count or yes/no question in its three tags) and a
+    # VisPlay reasoner answer, in the game's own prompts (`visplay_records`).
+    visplay_records: bool = True
     game: VisionZeroGameConfig = field(default_factory=lambda: TOY_GAME)
 
 
@@ -145,6 +161,15 @@ def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, 
             answer_type=question.answer_type,
         )
         records.append(_record(name, prompt_text(item), f"\\boxed{{{question.answer}}}"))
+    if spec.visplay_records:
+        # drawn after the records above, so those stay as earlier revisions had them
+        extra = ask_about_scene(spec_json, rng, 4)
+        asked = visplay_question(extra)
+        if asked is not None:
+            records.append(questioner_record(name, asked))
+        answered = next((q for q in extra if q is not asked), None)
+        if answered is not None:
+            records.append(reasoner_record(name, answered))
     return records
 
 
@@ -262,6 +287,12 @@ def corpus_texts(spec: CorpusSpec, n: int = 200) -> list[str]:
             )
             texts.append(prompt_text(item))
             texts.append(f"\\boxed{{{question.answer}}}")
+            if spec.visplay_records:
+                texts.append(REASONER_PROMPT.format(question=question.text))
+                if question.answer_type in VISPLAY_TYPES:
+                    texts.append(questioner_reply(question))
+        if spec.visplay_records:
+            texts.append(QUESTIONER_INSTRUCTION)
         turns = [
             _clue_turn(seat, _random_phrase(scene, rng), False)
             for seat in range(1, game.n_players + 1)
