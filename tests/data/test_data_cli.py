@@ -77,3 +77,20 @@ def test_clevr_command_tiny(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads((out / "000000_diff.json").read_text())["edit"] == "move"
     assert Image.open(out / "000000_modified.png").size == (64, 48)
+
+
+def test_toy_pairs_are_the_vision_zero_recipes_toy_pairs(tmp_path):
+    """`zeroplay data toy` makes the pairs `data.generate.kind: toy` makes for the same seed
+    (training seed space), without Mitsuba."""
+    from zeroplay.recipes.vision_zero.config import GenerateSection
+    from zeroplay.recipes.vision_zero.data import generate_pairs_into
+
+    out = tmp_path / "toy"
+    result = run("toy", "--out", out, "--pairs", 2, "--workers", 1, "--seed", 5)
+    assert result.exit_code == 0, result.output
+    assert "made 2" in result.output
+    recipe = tmp_path / "recipe"
+    generate_pairs_into(GenerateSection(kind="toy", pairs=2, width=168, height=126), recipe, 5)
+    for name in ("000000_original.png", "000001_modified.png"):
+        assert (out / name).read_bytes() == (recipe / name).read_bytes()
+    assert run("toy", "--out", tmp_path / "x", "--width", 8).exit_code == 2

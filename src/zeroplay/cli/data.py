@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help=(
-        "Make image pairs for self-play (CLEVR-style scenes, charts, edits of your photos), "
-        "import existing pairs or image folders, and inspect a pair folder."
+        "Make image pairs for self-play (CLEVR-style scenes, toy scenes, charts, edits of your "
+        "photos), import existing pairs or image folders, and inspect a pair folder."
     ),
     no_args_is_help=True,
 )
@@ -211,6 +211,30 @@ def charts(
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     _run(ChartPairMaker(config), out, pairs, _workers(workers), "chart pairs")
+
+
+@app.command("toy")
+def toy(
+    out: Path = typer.Option(..., "--out", help=OUT_HELP),
+    pairs: int = typer.Option(100, "--pairs", help=PAIRS_HELP),
+    seed: int = typer.Option(
+        0,
+        "--seed",
+        help="Seed, mapped into the self-play training seed space (never a warm-start or "
+        "evaluation seed); pair i is made from (seed, i) alone.",
+    ),
+    workers: int | None = typer.Option(None, "--workers", help=WORKERS_HELP),
+    width: int = typer.Option(168, "--width", help="Image width in pixels."),
+    height: int = typer.Option(126, "--height", help="Image height in pixels."),
+) -> None:
+    """Scene pairs in the `toy` model's domain: 2-3 flat-shaded objects, two of which change
+    colour and shape (no Mitsuba needed; the pairs Vision-Zero's `data.generate.kind: toy`
+    makes, and a folder of pictures VisPlay can read with --data)."""
+    from zeroplay.data.clevr.toy import toy_pair_maker
+
+    if width < 16 or height < 16:
+        raise typer.BadParameter("must be at least 16 pixels each", param_hint="--width/--height")
+    _run(toy_pair_maker(seed, width, height), out, pairs, _workers(workers), "toy scene pairs")
 
 
 @app.command("edits")

@@ -7,11 +7,13 @@ with its own seeds, see `seeds`), so the evaluation measures the domain the mode
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from zeroplay.data.clevr.flat import FlatRenderer
-from zeroplay.data.clevr.pairs import ClevrPairConfig
+from zeroplay.data.clevr.pairs import ClevrPairConfig, ClevrPairMaker
 from zeroplay.data.clevr.scene import Scene, SceneConfig
+from zeroplay.data.seed_spaces import training_seed
 
 WIDTH, HEIGHT = 168, 126
 
@@ -34,6 +36,13 @@ TOY_SCENE = SceneConfig(
 def toy_pair_config(seed: int) -> ClevrPairConfig:
     """Vision-Zero's default edit (two objects change colour and shape) on toy scenes."""
     return ClevrPairConfig(seed=seed, scene=TOY_SCENE, edits=("color_shape",), renderer="flat")
+
+
+def toy_pair_maker(seed: int, width: int = WIDTH, height: int = HEIGHT) -> ClevrPairMaker:
+    """Self-play pairs in the toy's domain: user seed `seed` is mapped into the training seed
+    space, so these pairs are never warm-start or evaluation pairs."""
+    config = toy_pair_config(training_seed(seed))
+    return ClevrPairMaker(replace(config, scene=replace(TOY_SCENE, width=width, height=height)))
 
 
 def renderer() -> FlatRenderer:

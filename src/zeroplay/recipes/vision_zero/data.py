@@ -76,15 +76,9 @@ def generate_pairs_into(section: GenerateSection, folder: Path, seed: int) -> No
             ChartPairConfig(seed=seed, width=section.width, height=section.height)
         )
     elif section.kind == "toy":
-        from dataclasses import replace
+        from zeroplay.data.clevr.toy import toy_pair_maker
 
-        from zeroplay.data.clevr.pairs import ClevrPairMaker
-        from zeroplay.data.clevr.toy import TOY_SCENE, toy_pair_config
-        from zeroplay.data.seed_spaces import training_seed
-
-        config = toy_pair_config(training_seed(seed))
-        scene = replace(TOY_SCENE, width=section.width, height=section.height)
-        maker = ClevrPairMaker(replace(config, scene=scene))
+        maker = toy_pair_maker(seed, section.width, section.height)
     else:
         from zeroplay.data.clevr.pairs import ClevrPairConfig, ClevrPairMaker
         from zeroplay.data.clevr.render import RenderConfig
