@@ -42,3 +42,47 @@ def test_quick_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
     report = CliRunner().invoke(app, ["report", str(out / "vision-zero")])
     assert report.exit_code == 0, report.output
     assert "Learning proof" in (out / "vision-zero" / "report.html").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_quick_visplay_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from zeroplay.cli.main import app
+    from zeroplay.models import toy_cache
+    from zeroplay.toy.build import ToySpec, build_toy
+
+    monkeypatch.setenv("ZEROPLAY_CACHE", str(tmp_path / "cache"))
+    build_toy(ToySpec().scaled_down(), toy_cache.toy_path())
+    out = tmp_path / "proof"
+    result = CliRunner().invoke(
+        app, ["proof", "visplay", "--quick", "--seed", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "win rate" not in result.output  # Vision-Zero's bar is not VisPlay's
+    data = json.loads((out / "visplay" / "proof.json").read_text())
+    assert data["recipe"] == "visplay" and data["seed"] == 2 and data["base_model"] == "toy"
+    primary = [m for m in data["metrics"] if m["primary"]]
+    assert len(primary) == 1 and "VisPlay's prompt" in primary[0]["name"]
+    for metric in data["metrics"]:
+        lo, hi = metric["ci95"]
+        assert lo <= metric["delta"] <= hi and metric["n"] > 0
+        for key in ("base", "trained", "control"):
+            assert 0.0 <= metric[key] <= 1.0
+    assert data["details"]["eval_seeds"]["toy_qa"] >= 1_000_000
+    # every iteration's phases are counted for both runs
+    for run in ("trained", "control"):
+        counts = data["details"]["phases"][run]["1"]
+        assert counts["label_questions"] >= 0 and "reasoner_steps" in counts
+    control = (out / "visplay" / "control" / "config.yaml").read_text()
+    assert "permute_rewards: true" in control
+    assert "permute_rewards: false" in (out / "visplay" / "trained" / "config.yaml").read_text()
+    # the recipe played on pictures only (never the pairs' JSON), drawn from the training seeds
+    from zeroplay.data.seed_spaces import EVAL_BASE, TRAINING_BASE
+    from zeroplay.recipes.visplay.images import FolderImages
+
+    pictures = out / "visplay" / "train-pictures"
+    assert all(i.endswith(".png") for i in FolderImages(pictures, 1, 10**9).ids)
+    manifest = json.loads((pictures / "zeroplay_data.json").read_text())
+    assert TRAINING_BASE <= manifest["settings"]["seed"] < EVAL_BASE

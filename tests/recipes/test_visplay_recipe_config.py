@@ -14,7 +14,7 @@ from zeroplay.recipes.config_io import ConfigError, preset_names, read_preset, v
 from zeroplay.recipes.visplay import recipe as visplay
 from zeroplay.recipes.visplay.config import GameSection, phase_names, split_phase
 
-PRESETS = ["paper-3b", "paper-7b", "released-code", "tiny"]
+PRESETS = ["paper-3b", "paper-7b", "proof", "released-code", "tiny"]
 
 
 def preset(name: str) -> visplay.Config:
@@ -132,3 +132,21 @@ def test_cli_reports_config_errors_without_a_run_directory(tmp_path, override, m
     assert message in re.sub(r"\s+", " ", result.output)
     assert "Traceback" not in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_proof_preset_plays_the_papers_game_at_cpu_sizes():
+    game = preset("proof").game.build()
+    paper = VisPlayGameConfig.paper()
+    sizes = {
+        "questioner_group_size",
+        "reward_samples",
+        "questions_per_image",
+        "label_samples",
+        "reasoner_group_size",
+    }
+    for field in dataclasses.fields(VisPlayGameConfig):
+        if field.name in sizes or field.name.endswith("_sampling"):
+            continue
+        assert getattr(game, field.name) == getattr(paper, field.name), field.name
+    assert preset("proof").model.name == "toy" and not preset("proof").control.permute_rewards
+    assert preset("proof").schedule.iterations >= 2  # the issue asks for two full iterations

@@ -9,6 +9,7 @@ with real sampling.
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from pathlib import Path
 from typing import ClassVar
@@ -333,3 +334,28 @@ def test_metrics_go_to_the_trackers(tmp_path, scripted, monkeypatch):
     assert started == [("visplay", [])]
     assert sent == read_jsonl(tmp_path / "metrics.jsonl")
     assert [r["phase_step"] for r in sent if not r.get("summary")] == [1, 2]
+
+
+def test_control_run_permutes_each_batchs_rewards(tmp_path, scripted, monkeypatch):
+    """`control.permute_rewards`: every step's batch reaches `train_on_turns` with a control
+    stream seeded by (run seed, phase, step), so a resumed run permutes alike; off, none."""
+    from zeroplay import runtime
+
+    states: list[object] = []
+    real = runtime.train_on_turns
+
+    def spy(*args, control=None, **kwargs):
+        states.append(None if control is None else control.getstate())
+        return real(*args, control=control, **kwargs)
+
+    monkeypatch.setattr(runtime, "train_on_turns", spy)
+    config = small_config(iterations=1, stop_after="questioner_1")
+    visplay.train(config, tmp_path / "plain")
+    assert states and all(s is None for s in states)
+    states.clear()
+    switch = config.control.model_copy(update={"permute_rewards": True})
+    visplay.train(config.model_copy(update={"control": switch}), tmp_path / "control")
+    seed = config.run.seed
+    assert states == [
+        random.Random(f"control/{seed}/questioner_1/{step}").getstate() for step in (0, 1)
+    ]

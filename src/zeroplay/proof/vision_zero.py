@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,16 +27,13 @@ from zeroplay.data.clevr.toy import toy_pair_config
 from zeroplay.data.pairs import load_pairs
 from zeroplay.data.runner import generate_pairs
 from zeroplay.data.seed_spaces import eval_seed
-from zeroplay.engines.hf import HFEngine
-from zeroplay.eval.benchmarks import load_benchmark_file
-from zeroplay.eval.runner import GenerationSettings, evaluate
-from zeroplay.eval.scoring import ScoringSettings
 from zeroplay.eval.suites.common import SuiteOptions
 from zeroplay.eval.suites.registry import make_suite
 from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import VisionZeroGameConfig, play_game
 from zeroplay.games.vision_zero.config import TurnSampling
 from zeroplay.models.loader import ModelSettings, load_policy
+from zeroplay.proof.evaluation import hf_engine, paired_metric, qa_outcomes
 from zeroplay.proof.result import ProofMetric, ProofResult
 from zeroplay.proof.stats import paired_bootstrap, wilson
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
@@ -104,10 +100,6 @@ def greedy(cfg: VisionZeroGameConfig) -> VisionZeroGameConfig:
     )
 
 
-def _engine(model: Any, processor: Any, seed: int) -> HFEngine:
-    return HFEngine(model, processor, seed=seed, policy_switch=lambda _p: nullcontext())
-
-
 def heldout_stream(
     folder: Path, seed: int, n_pairs: int, game: VisionZeroGameConfig, config: Config
 ) -> GameStream:
@@ -135,7 +127,7 @@ def decision_outcomes(
     decision stage trains, unaffected by how sneaky the model's own spy has become.
     """
     router = ModelRouter(
-        {MODEL_A: _engine(*judge, seed=seed), MODEL_B: _engine(*players, seed=seed)}
+        {MODEL_A: hf_engine(*judge, seed=seed), MODEL_B: hf_engine(*players, seed=seed)}
     )
     outcomes: list[float] = []
     for start in range(0, n_games, per_batch):
@@ -158,7 +150,7 @@ def win_outcomes(
 ) -> list[float]:
     """1.0 for each mirrored match A wins against B (A civilians in one, spy in the other)."""
     router = ModelRouter(
-        {MODEL_A: _engine(*model_a, seed=seed), MODEL_B: _engine(*model_b, seed=seed)}
+        {MODEL_A: hf_engine(*model_a, seed=seed), MODEL_B: hf_engine(*model_b, seed=seed)}
     )
     matches = plan_matches(stream, n_games)
     wins: list[float] = []
@@ -168,39 +160,6 @@ def win_outcomes(
         for match, result in zip(chunk, run_episodes(router, episodes), strict=True):
             wins.append(float(a_won(match.side, result)))
     return wins
-
-
-def qa_outcomes(model: tuple[Any, Any], suite: Path, seed: int) -> list[float]:
-    benchmark = load_benchmark_file(suite)
-    settings = GenerationSettings(max_new_tokens=24, batch_size=32, seed=seed)
-    records = evaluate(benchmark, _engine(*model, seed=seed), settings, ScoringSettings())
-    return [float(r.correct) for r in records]
-
-
-def paired_metric(
-    name: str,
-    primary: bool,
-    base: list[float],
-    trained: list[float],
-    control: list[float],
-    seed: int,
-) -> ProofMetric:
-    delta, lo, hi = paired_bootstrap(base, trained, seed=seed)
-    vs, vlo, vhi = paired_bootstrap(control, trained, seed=seed + 1)
-    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-    return ProofMetric(
-        name=name,
-        primary=primary,
-        base=mean(base),
-        trained=mean(trained),
-        control=mean(control),
-        delta=delta,
-        ci95=(lo, hi),
-        n=len(base),
-        interval="paired bootstrap",
-        delta_vs_control=vs,
-        ci95_vs_control=(vlo, vhi),
-    )
 
 
 # The issue's bar for Vision-Zero: at least 60% of mirrored games won against the warm start,

@@ -1,4 +1,5 @@
-"""The config sections every recipe shares: model, LoRA, run cadence and engine.
+"""The config sections every recipe shares: model, LoRA, run cadence, engine and the proof's
+control switch.
 
 Opening a run from them (accelerator, run directory, policies, trainer) is `zeroplay.runtime`.
 """
@@ -102,3 +103,10 @@ class EngineSection(Strict):
 def default_out(recipe: str, preset: str) -> Path:
     """Where `zeroplay train RECIPE` puts a run when no --out is given."""
     return Path("runs") / f"{recipe}-{preset}"
+
+
+class ControlSection(Strict):
+    """The learning proof's control run: rewards permuted within each batch (per stage) before
+    advantages, so the training signal is destroyed and everything else stays equal."""
+
+    permute_rewards: bool = False

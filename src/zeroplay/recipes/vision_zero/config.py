@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from zeroplay.games.vision_zero import ControllerConfig, TurnSampling, VisionZeroGameConfig
-from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
+from zeroplay.recipes.common import ControlSection, EngineSection, ModelSection, RunSection
 from zeroplay.rl.advantages import AdvantageSpec
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
@@ -182,13 +182,6 @@ class ScheduleSection(Strict):
     games_per_step: int = Field(
         128, ge=1, description="over all data-parallel ranks; must divide by their number"
     )
-
-
-class ControlSection(Strict):
-    """The learning proof's control run: rewards permuted within each batch (per stage) before
-    advantages, so the training signal is destroyed and everything else stays equal."""
-
-    permute_rewards: bool = False
 
 
 class Config(Strict):

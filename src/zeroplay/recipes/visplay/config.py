@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from zeroplay.games.visplay import RoleSampling, VisPlayGameConfig
-from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
+from zeroplay.recipes.common import ControlSection, EngineSection, ModelSection, RunSection
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
 ROLES = ("questioner", "reasoner")
@@ -190,6 +190,7 @@ class Config(Strict):
     schedule: ScheduleSection = ScheduleSection()
     trainer: TrainerConfig = visplay_trainer()
     kl_reference: Literal["base", "phase_start"] = "base"
+    control: ControlSection = ControlSection()
 
     @model_validator(mode="after")
     def _checks(self) -> Config:

@@ -21,6 +21,7 @@ phase began, as in the released code.
 from __future__ import annotations
 
 import os
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -257,8 +258,12 @@ class _Loop:
         played = play(self, engine, name, iteration, step)
         rollout_seconds = time.perf_counter() - began
         episode = f"{name}/{step}"
+        control = None
+        if self.config.control.permute_rewards:
+            # The proof's control: a stream per phase step, so a resumed run permutes the same way.
+            control = random.Random(f"control/{self.config.run.seed}/{name}/{step}")
         samples, stats = runtime.train_on_turns(
-            self.trainer, role, played.turns, ADVANTAGE, episode
+            self.trainer, role, played.turns, ADVANTAGE, episode, control=control
         )
         record: dict[str, Any] = {
             "step": self.global_step,

@@ -1,0 +1,56 @@
+"""What every learning proof evaluates with: a plain HF engine, held-out QA outcomes, and a
+metric with paired-bootstrap intervals against the warm start and against the control."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from zeroplay.engines.hf import HFEngine
+from zeroplay.eval.benchmarks import load_benchmark_file
+from zeroplay.eval.runner import GenerationSettings, evaluate
+from zeroplay.eval.scoring import ScoringSettings
+from zeroplay.proof.result import ProofMetric
+from zeroplay.proof.stats import paired_bootstrap
+
+
+def hf_engine(model: Any, processor: Any, seed: int) -> HFEngine:
+    """A single-policy engine over `model` (adapters, if any, already applied)."""
+    return HFEngine(model, processor, seed=seed, policy_switch=lambda _p: nullcontext())
+
+
+def qa_outcomes(model: tuple[Any, Any], suite: Path, seed: int) -> list[float]:
+    """1.0 per correct item of a held-out suite file, in the evaluation harness's own prompt."""
+    benchmark = load_benchmark_file(suite)
+    settings = GenerationSettings(max_new_tokens=24, batch_size=32, seed=seed)
+    records = evaluate(benchmark, hf_engine(*model, seed=seed), settings, ScoringSettings())
+    return [float(r.correct) for r in records]
+
+
+def paired_metric(
+    name: str,
+    primary: bool,
+    base: list[float],
+    trained: list[float],
+    control: list[float],
+    seed: int,
+) -> ProofMetric:
+    """A metric over the same items for every model: trained - base and trained - control with
+    paired-bootstrap 95% intervals."""
+    delta, lo, hi = paired_bootstrap(base, trained, seed=seed)
+    vs, vlo, vhi = paired_bootstrap(control, trained, seed=seed + 1)
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    return ProofMetric(
+        name=name,
+        primary=primary,
+        base=mean(base),
+        trained=mean(trained),
+        control=mean(control),
+        delta=delta,
+        ci95=(lo, hi),
+        n=len(base),
+        interval="paired bootstrap",
+        delta_vs_control=vs,
+        ci95_vs_control=(vlo, vhi),
+    )

@@ -1,0 +1,226 @@
+"""The VisPlay learning proof: questioner and reasoner self-play from the warm-started `toy`,
+judged on held-out ground truth.
+
+1. pictures: toy scenes from the training seed space (`zeroplay data toy`); the recipe reads
+   only the pictures, never the pair JSON that says what is in them;
+2. train: the `proof` preset (LoRA roles questioner and reasoner on `toy`, two iterations of
+   questioner -> silver labels -> reasoner);
+3. control: the same run with every batch's rewards permuted among its samples;
+4. evaluate (greedy) the warm start, the trained reasoner and the control's reasoner on held-out
+   `toy-qa` questions (evaluation seed space, ground truth from the scene generator):
+   - under VisPlay's own reasoner prompt, the one the reasoner trains with (primary);
+   - under the evaluation harness's prompt (does the gain carry to another prompt?).
+   Per iteration, the run's own counts show the model's output reaching every phase (valid
+   questions, kept questions, reasoner steps).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from zeroplay.data.clevr.toy import toy_pair_maker
+from zeroplay.data.runner import generate_pairs
+from zeroplay.data.seed_spaces import eval_seed
+from zeroplay.engines.request import SamplingParams
+from zeroplay.eval.benchmarks import load_benchmark_file
+from zeroplay.eval.response_cache import Generated
+from zeroplay.eval.runner import decode_batch, score_item
+from zeroplay.eval.scoring import ScoringSettings
+from zeroplay.eval.suites.common import SuiteOptions
+from zeroplay.eval.suites.registry import make_suite
+from zeroplay.games.visplay.prompts import reasoner_request
+from zeroplay.models.loader import ModelSettings, load_policy
+from zeroplay.proof.evaluation import hf_engine, paired_metric, qa_outcomes
+from zeroplay.proof.result import ProofResult
+from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
+from zeroplay.recipes.visplay import Config, train
+from zeroplay.rl.checkpoint import load_policy_from_run
+
+RECIPE = "visplay"
+PRESET = "proof"
+BASE_MODEL = "toy"
+REASONER = "reasoner"
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much the proof trains and evaluates. `iterations` None keeps the preset's."""
+
+    iterations: int | None = None
+    train_pairs: int = 128  # each pair gives two pictures
+    qa_items: int = 400
+    batch_size: int = 32
+    extra: tuple[str, ...] = ()  # overrides applied to both runs (the quick budget's sizes)
+
+    def quick(self) -> Budget:
+        """A minutes-long run of the same pipeline (tests, smoke checks): not a proof."""
+        return replace(
+            self,
+            iterations=1,
+            train_pairs=4,
+            qa_items=4,
+            extra=(
+                "schedule.questioner_steps=1",
+                "schedule.questioner_images_per_step=2",
+                "schedule.reasoner_steps=1",
+                "schedule.reasoner_questions_per_step=2",
+                "schedule.pool_images=4",
+                "schedule.label_chunk_images=4",
+                "game.label_samples=4",
+                "game.reward_samples=2",
+            ),
+        )
+
+
+def proof_config(seed: int, budget: Budget, control: bool, extra: list[str]) -> Config:
+    """The proof preset for `seed`, optionally as the control run."""
+    overrides = [f"run.seed={seed}", *budget.extra, *extra]
+    if budget.iterations is not None:
+        overrides.append(f"schedule.iterations={budget.iterations}")
+    if control:
+        overrides.append("control.permute_rewards=true")
+    return validate(Config, deep_merge(read_preset(RECIPE, PRESET), parse_overrides(overrides)))
+
+
+def visplay_prompt_outcomes(
+    model: tuple[Any, Any], suite: Path, seed: int, batch_size: int
+) -> list[float]:
+    """1.0 per held-out item the model answers right under VisPlay's reasoner prompt (greedy),
+    scored by the evaluation harness's rules."""
+    engine = hf_engine(*model, seed=seed)
+    greedy = SamplingParams(n=1, temperature=0.0, max_new_tokens=24, seed=seed)
+    items = load_benchmark_file(suite).items
+    outcomes: list[float] = []
+    for start in range(0, len(items), batch_size):
+        batch = decode_batch(items[start : start + batch_size])
+        failed = {item.id for item, _ in batch.failed}
+        requests = [
+            reasoner_request(item.question, "", images[0], "consistent", "train", greedy, {})
+            for item, images in batch.ready
+        ]
+        answers = iter(engine.generate(requests) if requests else [])
+        for item in items[start : start + batch_size]:
+            if item.id in failed:
+                outcomes.append(0.0)
+                continue
+            sample = next(answers)[0]
+            generated = Generated(sample.text, sample.finish_reason, sample.num_tokens)
+            outcomes.append(float(score_item(item, generated, ScoringSettings()).correct))
+    return outcomes
+
+
+def phase_counts(run: Path) -> dict[str, dict[str, float]]:
+    """Per iteration, how much of the model's own output reached each phase (from the run's
+    metrics): questioner replies that parse, questions labelled and kept, reasoner steps."""
+    valid: dict[str, list[float]] = {}
+    out: dict[str, dict[str, float]] = {}
+    for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if "iteration" not in record:
+            continue
+        step = not record.get("summary")  # a phase's summary record repeats its steps' keys
+        it = str(record["iteration"])
+        counts = out.setdefault(it, {"reasoner_steps": 0.0})
+        phase = str(record.get("phase", ""))
+        if step and phase.startswith("questioner") and "questioner/valid_frac" in record:
+            valid.setdefault(it, []).append(float(record["questioner/valid_frac"]))
+        if "label/questions" in record:
+            counts["label_questions"] = float(record["label/questions"])
+            counts["label_valid_frac"] = float(record.get("label/valid_frac", 0.0))
+            counts["label_kept"] = float(record.get("label/kept", 0.0))
+        if step and phase.startswith("reasoner") and "optimizer_steps" in record:
+            counts["reasoner_steps"] += 1
+    for it, fracs in valid.items():
+        out[it]["questioner_valid_frac"] = sum(fracs) / len(fracs)
+    return out
+
+
+def prove(
+    seed: int,
+    out: Path,
+    budget: Budget = Budget(),
+    extra: list[str] | None = None,
+    say: Say = print,
+) -> ProofResult:
+    """Run the whole proof into `out` (resumable: finished training runs are reused)."""
+    started = time.perf_counter()
+    pictures = out / "train-pictures"
+    say(f"{RECIPE}: drawing {budget.train_pairs} toy scene pairs (training seeds) ...")
+    generate_pairs(toy_pair_maker(seed), pictures, budget.train_pairs)
+    extra = [*(extra or []), f"data.path={pictures}"]
+    runs = {}
+    for label, control in (("trained", False), ("control", True)):
+        config = proof_config(seed, budget, control, extra)
+        say(f"{RECIPE}: training the {label} run ({config.schedule.iterations} iterations) ...")
+        t0 = time.perf_counter()
+        train(config, out / label)
+        runs[label] = (config, time.perf_counter() - t0)
+
+    say(f"{RECIPE}: generating held-out questions (evaluation seeds) ...")
+    suite = out / "heldout" / "toy-qa.jsonl"
+    if not suite.exists():
+        make_suite(
+            "toy-qa", SuiteOptions(n=budget.qa_items, seed=seed, questions_per_image=2), suite
+        )
+
+    say(f"{RECIPE}: evaluating the warm start, the trained and the control reasoner ...")
+    models = {
+        "base": load_policy(ModelSettings(name=BASE_MODEL, device="cpu", dtype="float32")),
+        "trained": load_policy_from_run(
+            out / "trained", policy=REASONER, device="cpu", dtype="float32"
+        ),
+        "control": load_policy_from_run(
+            out / "control", policy=REASONER, device="cpu", dtype="float32"
+        ),
+    }
+    own = {
+        label: visplay_prompt_outcomes(model, suite, seed, budget.batch_size)
+        for label, model in models.items()
+    }
+    harness = {label: qa_outcomes(model, suite, seed) for label, model in models.items()}
+    metrics = [
+        paired_metric(
+            "reasoner accuracy (held-out toy-qa, VisPlay's prompt)",
+            True,
+            own["base"],
+            own["trained"],
+            own["control"],
+            seed,
+        ),
+        paired_metric(
+            "toy-qa accuracy (evaluation prompt)",
+            False,
+            harness["base"],
+            harness["trained"],
+            harness["control"],
+            seed + 10,
+        ),
+    ]
+    config = runs["trained"][0]
+    result = ProofResult(
+        recipe=RECIPE,
+        seed=seed,
+        base_model=BASE_MODEL,
+        wall_seconds=time.perf_counter() - started,
+        metrics=metrics,
+        details={
+            "train_seconds": round(runs["trained"][1], 1),
+            "control_seconds": round(runs["control"][1], 1),
+            "iterations": config.schedule.iterations,
+            "phases": {
+                "trained": phase_counts(out / "trained"),
+                "control": phase_counts(out / "control"),
+            },
+            "eval_seeds": {"toy_qa": eval_seed(seed, 1)},
+            "runs": {"trained": "trained", "control": "control"},
+        },
+    )
+    result.write(out)
+    return result
