@@ -3,6 +3,8 @@ metric with paired-bootstrap intervals against the warm start and against the co
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,29 @@ from zeroplay.eval.runner import GenerationSettings, evaluate
 from zeroplay.eval.scoring import ScoringSettings
 from zeroplay.proof.result import ProofMetric
 from zeroplay.proof.stats import paired_bootstrap
+
+BASE_MODEL = "toy"
+
+Say = Callable[[str], None]
+
+
+def train_both(
+    make_config: Callable[[bool], Any],
+    train: Callable[[Any, Path], Any],
+    out: Path,
+    say: Say,
+    describe: Callable[[Any], str],
+) -> dict[str, tuple[Any, float]]:
+    """Train the proof's two runs into `out/trained` and `out/control` (`make_config(control)`);
+    returns each run's config and wall seconds. A finished run is reused (the recipes resume)."""
+    runs = {}
+    for label, control in (("trained", False), ("control", True)):
+        config = make_config(control)
+        say(f"training the {label} run ({describe(config)}) ...")
+        started = time.perf_counter()
+        train(config, out / label)
+        runs[label] = (config, time.perf_counter() - started)
+    return runs
 
 
 def hf_engine(model: Any, processor: Any, seed: int) -> HFEngine:

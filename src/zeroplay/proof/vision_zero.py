@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,14 @@ from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import VisionZeroGameConfig, play_game
 from zeroplay.games.vision_zero.config import TurnSampling
 from zeroplay.models.loader import ModelSettings, load_policy
-from zeroplay.proof.evaluation import hf_engine, paired_metric, qa_outcomes
+from zeroplay.proof.evaluation import (
+    BASE_MODEL,
+    Say,
+    hf_engine,
+    paired_metric,
+    qa_outcomes,
+    train_both,
+)
 from zeroplay.proof.result import ProofMetric, ProofResult
 from zeroplay.proof.stats import paired_bootstrap, wilson
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
@@ -45,9 +51,6 @@ from zeroplay.rl.rollout import run_episodes
 
 RECIPE = "vision-zero"
 PRESET = "proof"
-BASE_MODEL = "toy"
-
-Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -212,13 +215,13 @@ def prove(
     say(f"{RECIPE}: making {section.pairs} training pairs (training seeds) ...")
     generate_pairs_into(section, pairs_dir, seed)
     extra = [*extra, f"data.path={pairs_dir}", "data.generate=null"]
-    runs = {}
-    for label, control in (("trained", False), ("control", True)):
-        config = proof_config(seed, budget.steps, control, extra)
-        say(f"{RECIPE}: training the {label} run ({config.schedule.steps} steps) ...")
-        t0 = time.perf_counter()
-        train(config, out / label)
-        runs[label] = (config, time.perf_counter() - t0)
+    runs = train_both(
+        lambda control: proof_config(seed, budget.steps, control, extra),
+        train,
+        out,
+        lambda line: say(f"{RECIPE}: {line}"),
+        lambda c: f"{c.schedule.steps} steps",
+    )
     config = runs["trained"][0]
     game = greedy(config.game.build("clevr"))
 

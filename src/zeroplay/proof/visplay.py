@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,14 @@ from zeroplay.eval.suites.common import SuiteOptions
 from zeroplay.eval.suites.registry import make_suite
 from zeroplay.games.visplay.prompts import reasoner_request
 from zeroplay.models.loader import ModelSettings, load_policy
-from zeroplay.proof.evaluation import hf_engine, paired_metric, qa_outcomes
+from zeroplay.proof.evaluation import (
+    BASE_MODEL,
+    Say,
+    hf_engine,
+    paired_metric,
+    qa_outcomes,
+    train_both,
+)
 from zeroplay.proof.result import ProofResult
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.visplay import Config, train
@@ -43,10 +49,7 @@ from zeroplay.rl.checkpoint import load_policy_from_run
 
 RECIPE = "visplay"
 PRESET = "proof"
-BASE_MODEL = "toy"
 REASONER = "reasoner"
-
-Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -155,13 +158,13 @@ def prove(
     say(f"{RECIPE}: drawing {budget.train_pairs} toy scene pairs (training seeds) ...")
     generate_pairs(toy_pair_maker(seed), pictures, budget.train_pairs)
     extra = [*(extra or []), f"data.path={pictures}"]
-    runs = {}
-    for label, control in (("trained", False), ("control", True)):
-        config = proof_config(seed, budget, control, extra)
-        say(f"{RECIPE}: training the {label} run ({config.schedule.iterations} iterations) ...")
-        t0 = time.perf_counter()
-        train(config, out / label)
-        runs[label] = (config, time.perf_counter() - t0)
+    runs = train_both(
+        lambda control: proof_config(seed, budget, control, extra),
+        train,
+        out,
+        lambda line: say(f"{RECIPE}: {line}"),
+        lambda c: f"{c.schedule.iterations} iterations",
+    )
 
     say(f"{RECIPE}: generating held-out questions (evaluation seeds) ...")
     suite = out / "heldout" / "toy-qa.jsonl"
