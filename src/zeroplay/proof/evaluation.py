@@ -13,8 +13,12 @@ from zeroplay.engines.hf import HFEngine
 from zeroplay.eval.benchmarks import load_benchmark_file
 from zeroplay.eval.runner import GenerationSettings, evaluate
 from zeroplay.eval.scoring import ScoringSettings
+from zeroplay.eval.suites.common import SuiteOptions
+from zeroplay.eval.suites.registry import make_suite
+from zeroplay.models.loader import ModelSettings, load_policy
 from zeroplay.proof.result import ProofMetric
 from zeroplay.proof.stats import paired_bootstrap
+from zeroplay.rl.checkpoint import load_policy_from_run
 
 BASE_MODEL = "toy"
 
@@ -38,6 +42,26 @@ def train_both(
         train(config, out / label)
         runs[label] = (config, time.perf_counter() - started)
     return runs
+
+
+def heldout_qa_suite(out: Path, seed: int, n: int) -> Path:
+    """`out/heldout/toy-qa.jsonl`: `n` held-out toy-qa items (the suite maps `seed` into the
+    evaluation seed space); made once, reused by a rerun."""
+    suite = out / "heldout" / "toy-qa.jsonl"
+    if not suite.exists():
+        make_suite("toy-qa", SuiteOptions(n=n, seed=seed, questions_per_image=2), suite)
+    return suite
+
+
+def proof_models(out: Path, policy: str | None = None) -> dict[str, tuple[Any, Any]]:
+    """The three models a proof compares, on the CPU in fp32: the warm start, and the last
+    checkpoints of `out/trained` and `out/control` (role `policy` of a multi-policy run)."""
+    settings = {"device": "cpu", "dtype": "float32"}
+    return {
+        "base": load_policy(ModelSettings(name=BASE_MODEL, **settings)),
+        "trained": load_policy_from_run(out / "trained", policy=policy, **settings),
+        "control": load_policy_from_run(out / "control", policy=policy, **settings),
+    }
 
 
 def hf_engine(model: Any, processor: Any, seed: int) -> HFEngine:

@@ -26,17 +26,16 @@ from zeroplay.data.clevr.toy import toy_pair_config
 from zeroplay.data.pairs import load_pairs
 from zeroplay.data.runner import generate_pairs
 from zeroplay.data.seed_spaces import eval_seed
-from zeroplay.eval.suites.common import SuiteOptions
-from zeroplay.eval.suites.registry import make_suite
 from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import VisionZeroGameConfig, play_game
 from zeroplay.games.vision_zero.config import TurnSampling
-from zeroplay.models.loader import ModelSettings, load_policy
 from zeroplay.proof.evaluation import (
     BASE_MODEL,
     Say,
+    heldout_qa_suite,
     hf_engine,
     paired_metric,
+    proof_models,
     qa_outcomes,
     train_both,
 )
@@ -46,7 +45,6 @@ from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset,
 from zeroplay.recipes.vision_zero import Config, train
 from zeroplay.recipes.vision_zero.data import GameStream, generate_pairs_into
 from zeroplay.recipes.vision_zero.winrate import MODEL_A, MODEL_B, ModelRouter, a_won, plan_matches
-from zeroplay.rl.checkpoint import load_policy_from_run
 from zeroplay.rl.rollout import run_episodes
 
 RECIPE = "vision-zero"
@@ -227,18 +225,10 @@ def prove(
 
     say(f"{RECIPE}: generating held-out pairs and questions (evaluation seeds) ...")
     stream = heldout_stream(out / "heldout" / "pairs", seed, budget.heldout_pairs, game, config)
-    suite = out / "heldout" / "toy-qa.jsonl"
-    if not suite.exists():
-        make_suite(
-            "toy-qa", SuiteOptions(n=budget.qa_items, seed=seed, questions_per_image=2), suite
-        )
+    suite = heldout_qa_suite(out, seed, budget.qa_items)
 
     say(f"{RECIPE}: evaluating the warm start, the trained model and the control ...")
-    models = {
-        "base": load_policy(ModelSettings(name=BASE_MODEL, device="cpu", dtype="float32")),
-        "trained": load_policy_from_run(out / "trained", device="cpu", dtype="float32"),
-        "control": load_policy_from_run(out / "control", device="cpu", dtype="float32"),
-    }
+    models = proof_models(out)
     decisions = {
         label: decision_outcomes(
             model, models["base"], stream, budget.decision_games, budget.games_per_batch, seed

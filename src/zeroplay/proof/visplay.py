@@ -3,7 +3,7 @@ judged on held-out ground truth.
 
 1. pictures: toy scenes from the training seed space (`zeroplay data toy`); the recipe reads
    only the pictures, never the pair JSON that says what is in them;
-2. train: the `proof` preset (LoRA roles questioner and reasoner on `toy`, two iterations of
+2. train: the `proof` preset (LoRA roles questioner and reasoner on `toy`, three iterations of
    questioner -> silver labels -> reasoner);
 3. control: the same run with every batch's rewards permuted among its samples;
 4. evaluate (greedy) the warm start, the trained reasoner and the control's reasoner on held-out
@@ -30,22 +30,20 @@ from zeroplay.eval.benchmarks import load_benchmark_file
 from zeroplay.eval.response_cache import Generated
 from zeroplay.eval.runner import decode_batch, score_item
 from zeroplay.eval.scoring import ScoringSettings
-from zeroplay.eval.suites.common import SuiteOptions
-from zeroplay.eval.suites.registry import make_suite
 from zeroplay.games.visplay.prompts import reasoner_request
-from zeroplay.models.loader import ModelSettings, load_policy
 from zeroplay.proof.evaluation import (
     BASE_MODEL,
     Say,
+    heldout_qa_suite,
     hf_engine,
     paired_metric,
+    proof_models,
     qa_outcomes,
     train_both,
 )
 from zeroplay.proof.result import ProofResult
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.visplay import Config, train
-from zeroplay.rl.checkpoint import load_policy_from_run
 
 RECIPE = "visplay"
 PRESET = "proof"
@@ -167,22 +165,10 @@ def prove(
     )
 
     say(f"{RECIPE}: generating held-out questions (evaluation seeds) ...")
-    suite = out / "heldout" / "toy-qa.jsonl"
-    if not suite.exists():
-        make_suite(
-            "toy-qa", SuiteOptions(n=budget.qa_items, seed=seed, questions_per_image=2), suite
-        )
+    suite = heldout_qa_suite(out, seed, budget.qa_items)
 
     say(f"{RECIPE}: evaluating the warm start, the trained and the control reasoner ...")
-    models = {
-        "base": load_policy(ModelSettings(name=BASE_MODEL, device="cpu", dtype="float32")),
-        "trained": load_policy_from_run(
-            out / "trained", policy=REASONER, device="cpu", dtype="float32"
-        ),
-        "control": load_policy_from_run(
-            out / "control", policy=REASONER, device="cpu", dtype="float32"
-        ),
-    }
+    models = proof_models(out, policy=REASONER)
     own = {
         label: visplay_prompt_outcomes(model, suite, seed, budget.batch_size)
         for label, model in models.items()
