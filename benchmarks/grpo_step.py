@@ -12,6 +12,7 @@ G = 8), for which the model's image processor is allowed larger images.
 
     python benchmarks/grpo_step.py --size tiny            # both, side by side
     python benchmarks/grpo_step.py --size small --steps 4
+    python benchmarks/grpo_step.py --size small --steps 4 --rounds 3  # alternating, medians
     python benchmarks/grpo_step.py --size small --shape vlm
     python benchmarks/grpo_step.py --size 3b --device cuda  # on a GPU
     python benchmarks/grpo_step.py --impl zeroplay --size tiny --json  # one side, JSON line
@@ -27,6 +28,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -350,6 +352,39 @@ def summarize(
     }
 
 
+def run_side(impl: str, args) -> dict:
+    """One side's figures, measured in a fresh process (so peak memory is its own)."""
+    cmd = [sys.executable, __file__, "--impl", impl, "--json"]
+    for key in (
+        "size",
+        "shape",
+        "device",
+        "dtype",
+        "prompts",
+        "group",
+        "max_new_tokens",
+        "steps",
+        "warmup",
+        "micro_batch_tokens",
+    ):
+        cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_result(results: list[dict]) -> dict:
+    """Per-figure medians over rounds (the split's phases too)."""
+    out = dict(results[0])
+    for key, value in results[0].items():
+        if isinstance(value, float):
+            out[key] = statistics.median(r[key] for r in results)
+    out["split_seconds"] = {
+        phase: statistics.median(r["split_seconds"][phase] for r in results)
+        for phase in results[0]["split_seconds"]
+    }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -368,6 +403,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--micro-batch-tokens", type=int, default=16384)
     parser.add_argument("--json", action="store_true", help="print one JSON line (one impl)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the two sides this many times and report medians and each round's "
+        "ratio (a shared machine's load drifts between runs)",
+    )
     args = parser.parse_args()
     if args.max_new_tokens is None:
         args.max_new_tokens = SHAPES[args.shape][0]
@@ -375,29 +417,21 @@ def main() -> None:
         result = run_zeroplay(args) if args.impl == "zeroplay" else run_trl(args)
         print(json.dumps(result) if args.json else result)
         return
-    results = {}
-    for impl in ("zeroplay", "trl"):
-        cmd = [sys.executable, __file__, "--impl", impl, "--json"]
-        for key in (
-            "size",
-            "shape",
-            "device",
-            "dtype",
-            "prompts",
-            "group",
-            "max_new_tokens",
-            "steps",
-            "warmup",
-            "micro_batch_tokens",
-        ):
-            cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        results[impl] = json.loads(out.stdout.strip().splitlines()[-1])
-    z, t = results["zeroplay"], results["trl"]
+    runs: dict[str, list[dict]] = {"zeroplay": [], "trl": []}
+    ratios = []
+    for r in range(args.rounds):
+        # alternate which side goes first so a slow drift of the machine hits both alike
+        for impl in ("zeroplay", "trl") if r % 2 == 0 else ("trl", "zeroplay"):
+            runs[impl].append(run_side(impl, args))
+        ratios.append(
+            runs["zeroplay"][-1]["seconds_per_step"] / runs["trl"][-1]["seconds_per_step"]
+        )
+    z, t = (median_result(runs[impl]) for impl in ("zeroplay", "trl"))
     print(
         f"GRPO step, size={args.size}, shape={args.shape}, device={args.device}, "
         f"{args.prompts} prompts of {z['prompt_tokens']} tokens x {args.group} samples x "
         f"{args.max_new_tokens} tokens, {args.steps} timed steps"
+        + (f", median of {args.rounds} alternating rounds" if args.rounds > 1 else "")
     )
     print(f"{'':18}{'zeroplay':>12}{'TRL':>12}{'zeroplay/TRL':>14}")
     for key, label in (
@@ -415,6 +449,9 @@ def main() -> None:
         cells = [f"{v:12.3f}" if v is not None else f"{'-':>12}" for v in (zs, ts)]
         print(f"  {phase:16}{cells[0]}{cells[1]}")
     print("  (TRL's 'other' is everything but generation: scoring, backward, optimizer, rest)")
+    if args.rounds > 1:
+        cells = " ".join(f"{x:.3f}" for x in ratios)
+        print(f"s/step ratio per round: {cells} (median {statistics.median(ratios):.3f})")
 
 
 if __name__ == "__main__":

@@ -179,3 +179,53 @@ def test_each_distinct_prompt_is_prefilled_once(tiny_qwen):
     assert [len(g) for g in out] == [4, 4, 4]
     # equal prompts with equal seeds sample the same; the forked cache is the prompt's own
     assert [c.token_ids.tolist() for c in out[0]] == [c.token_ids.tolist() for c in out[1]]
+
+
+def test_keep_subsets_every_per_row_setting():
+    params = [SamplingParams(top_k=3), SamplingParams(temperature=0.0), SamplingParams(top_p=0.5)]
+    sampler, logits, ids, mask = _batch(params)
+    full_lp = sampler.log_probs(logits, 0)
+    sampler.keep(torch.tensor([0, 2]))
+    assert [r.params for r in sampler.rows] == [params[0], params[2]]
+    assert not sampler.any_greedy
+    kept_lp = sampler.log_probs(logits[[0, 2]], 0)
+    for full, kept in zip(full_lp, kept_lp, strict=True):
+        assert torch.equal(full[[0, 2]], kept)
+
+
+def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen):
+    """Rows that stop early are dropped from the decode batch; every row's tokens and logprobs
+    are those of a decode that keeps idle rows to the end."""
+    model, processor = tiny_qwen
+    reqs = [
+        ChatRequest(
+            [user_message(f"Say something about {n} things.")],
+            [],
+            SamplingParams(n=3, max_new_tokens=n, seed=n, repetition_penalty=1.2),
+        )
+        for n in (2, 3, 12)
+    ]
+    widths: list[int] = []
+
+    def on_language(module, args, kwargs):
+        widths.append(int(kwargs["inputs_embeds"].shape[0]))
+
+    hook = model.model.language_model.register_forward_pre_hook(on_language, with_kwargs=True)
+    try:
+        dropped = HFEngine(model, processor).generate(reqs)
+        decode_widths, widths[:] = widths[1:], []
+        kept = HFEngine(model, processor, drop_finished_every=0).generate(reqs)
+        kept_widths = widths[1:]
+    finally:
+        hook.remove()
+    assert kept_widths == [9] * 11
+    # rows live after decode step s: those with more than s + 1 tokens; the 2- and 3-token
+    # requests' rows are done after steps 1 and 2, more than a quarter of the batch
+    lengths = [len(c.token_ids) for c in sum(kept, [])]
+    live = [sum(n > s + 1 for n in lengths) for s in range(len(decode_widths))]
+    assert all(w >= n for w, n in zip(decode_widths, live, strict=True))
+    assert decode_widths[2:] == live[2:] and live[2] <= 3
+    for a, b in zip(sum(dropped, []), sum(kept, []), strict=True):
+        assert a.token_ids.tolist() == b.token_ids.tolist()
+        assert a.finish_reason == b.finish_reason
+        torch.testing.assert_close(a.policy_logprobs, b.policy_logprobs, atol=1e-5, rtol=0)

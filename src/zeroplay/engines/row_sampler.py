@@ -136,6 +136,19 @@ class BatchSampler:
         self.all_greedy = all(p.temperature == 0 for p in params)
         self.longest_min_new = max(p.min_new_tokens for p in params)
 
+    def keep(self, index: torch.Tensor) -> None:
+        """Go on with the rows at `index` only (the decode dropped the others: they finished)."""
+        kept = index.tolist()
+        self.rows = [self.rows[i] for i in kept]
+        for name in ("greedy", "temperature", "top_k", "top_p", "min_new", "penalty"):
+            setattr(self, name, getattr(self, name).index_select(0, index))
+        if self.seen is not None:
+            self.seen = self.seen.index_select(0, index)
+        params = [r.params for r in self.rows]
+        self.any_greedy = any(p.temperature == 0 for p in params)
+        self.all_greedy = all(p.temperature == 0 for p in params)
+        self.longest_min_new = max(p.min_new_tokens for p in params)
+
     def log_probs(self, logits: torch.Tensor, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(sampling log-distribution, policy log-distribution), both (B, V), at decode `step`.
 
