@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -151,3 +152,60 @@ def test_a_required_win_rate_below_the_bar_fails_the_proof():
     enough = winrate_metric([1.0] * 130 + [0.0] * 70, [1.0] * 100 + [0.0] * 100, seed=0)
     assert enough.trained == 0.65 and enough.passed
     assert ProofResult("vision-zero", 0, "toy", 1.0, [primary, enough]).passed
+
+
+def test_silver_labels_are_checked_against_the_scene_where_the_question_reads(tmp_path):
+    """Hand-counted: of 5 valid questions about one scene, 3 read back (one is ill-posed, one
+    is not a generator form); 2 of those 3 labels are right, 1 of the 2 kept ones."""
+    from zeroplay.proof.result import iteration_rows
+    from zeroplay.proof.visplay import per_iteration_rows, silver_label_quality
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    scene = {
+        "objects": [
+            {"shape": "cube", "color": "red", "material": "rubber", "size": "large"},
+            {"shape": "sphere", "color": "blue", "material": "metal", "size": "small"},
+            {"shape": "cylinder", "color": "blue", "material": "rubber", "size": "small"},
+        ],
+        "relationships": {"left": [[], [0], [0, 1]], "right": [[1, 2], [2], []]},
+    }
+    (pictures / "000001_original.json").write_text(json.dumps(scene))
+
+    def record(question, label, kept, valid=True, own="no"):
+        return {
+            "image_id": "000001_original.png",
+            "question": question,
+            "label": label,
+            "kept": kept,
+            "valid": valid,
+            "questioner_answer": own,
+        }
+
+    records = [
+        record("How many blue objects are there?", "2", kept=True, own="2"),  # right
+        record("Is the sphere left of the cylinder?", "no", kept=True),  # wrong (yes)
+        record("Are there any cubes?", "yes", kept=False),  # right, not kept
+        record("What color is the small object?", "blue", kept=True),  # two small objects
+        record("Are there fewer metal objects?", "no", kept=True),  # not a generator form
+        record("How many cubes?", "1", kept=True, valid=False),  # invalid: not counted
+    ]
+    folder = tmp_path / "run" / "data" / "iter_1"
+    folder.mkdir(parents=True)
+    (folder / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    quality = silver_label_quality(tmp_path / "run", pictures)
+    assert quality == {
+        "1": {
+            "checkable": 3.0,
+            "checkable_frac": 3 / 5,
+            "silver_accuracy": 2 / 3,
+            "kept_checkable": 2.0,
+            "answerability": 1 / 2,
+            "questioner_accuracy": 1 / 3,
+        }
+    }
+    phases = {"trained": {"1": {"label_kept": 4.0}}, "control": {}}
+    rows = per_iteration_rows(phases, {"trained": quality, "control": {}})
+    assert rows == [{"run": "trained", "iteration": 1, "label_kept": 4.0, **quality["1"]}]
+    (cells,) = iteration_rows({"details": {"per_iteration": rows}})
+    assert cells[:2] == ["trained", "1"] and cells[4] == "4" and cells[7] == "0.667"

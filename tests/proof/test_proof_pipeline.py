@@ -75,6 +75,9 @@ def test_quick_visplay_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
     for run in ("trained", "control"):
         counts = data["details"]["phases"][run]["1"]
         assert counts["label_questions"] >= 0 and "reasoner_steps" in counts
+        assert "1" in data["details"]["silver_labels"][run]
+    assert [r["run"] for r in data["details"]["per_iteration"]] == ["trained", "control"]
+    assert "visplay: per iteration" in result.output
     control = (out / "visplay" / "control" / "config.yaml").read_text()
     assert "permute_rewards: true" in control
     assert "permute_rewards: false" in (out / "visplay" / "trained" / "config.yaml").read_text()

@@ -40,7 +40,7 @@ def proof(
 
     from zeroplay.data.seed_spaces import SPAN
     from zeroplay.proof import vision_zero, visplay
-    from zeroplay.proof.result import TABLE_HEADER, table_rows
+    from zeroplay.proof.result import ITERATION_COLUMNS, TABLE_HEADER, iteration_rows, table_rows
 
     quiet_libraries()
     chosen = list(PROOFS) if recipe == "all" else [recipe]
@@ -69,7 +69,18 @@ def proof(
         table.add_column(column)
     for row in table_rows(results):
         table.add_row(*row)
-    Console(width=max(console.width, 160)).print(table)  # 9 columns: never fold the numbers
+    wide = Console(width=max(console.width, 160))  # 9+ columns: never fold the numbers
+    wide.print(table)
+    for result in results:
+        rows = iteration_rows(result)
+        if not rows:
+            continue
+        per_iteration = Table(title=f"{result['recipe']}: per iteration (seed {seed})")
+        for _, title, _ in ITERATION_COLUMNS:
+            per_iteration.add_column(title)
+        for row in rows:
+            per_iteration.add_row(*row)
+        wide.print(per_iteration)
     for result in results:
         verdict = "[green]PASS[/]" if result["passed"] else "[red]not shown[/]"
         bar = "primary metric: interval above zero and above the control"

@@ -123,3 +123,37 @@ TABLE_HEADER = [
     "n",
     "pass",
 ]
+
+
+# (key in a `details.per_iteration` row, column title, whether it is a count); missing or NaN
+# values print as "-"
+ITERATION_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("run", "run", False),
+    ("iteration", "iteration", True),
+    ("questioner_valid_frac", "valid questions", False),
+    ("label_questions", "labelled", True),
+    ("label_kept", "kept", True),
+    ("reasoner_steps", "reasoner steps", True),
+    ("checkable", "checkable", True),
+    ("silver_accuracy", "silver-label accuracy", False),
+    ("kept_checkable", "kept checkable", True),
+    ("answerability", "answerability", False),
+    ("questioner_accuracy", "questioner's answers right", False),
+)
+
+
+def _cell(value: Any, is_count: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.0f}" if is_count else f"{value:.3f}"
+
+
+def iteration_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The per-iteration table of a proof (model output per phase, silver-label quality), one
+    row per run and iteration; empty when the proof has none."""
+    return [
+        [_cell(row.get(key), is_count) for key, _, is_count in ITERATION_COLUMNS]
+        for row in result.get("details", {}).get("per_iteration", [])
+    ]

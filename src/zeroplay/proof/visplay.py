@@ -11,7 +11,9 @@ judged on held-out ground truth.
    - under VisPlay's own reasoner prompt, the one the reasoner trains with (primary);
    - under the evaluation harness's prompt (does the gain carry to another prompt?).
    Per iteration, the run's own counts show the model's output reaching every phase (valid
-   questions, kept questions, reasoner steps).
+   questions, kept questions, reasoner steps), and the labelled questions that can be read
+   back into a generator family are checked against the scene's ground truth: silver-label
+   accuracy and the answerability of the kept questions (read after training, never in it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from zeroplay.eval.benchmarks import load_benchmark_file
 from zeroplay.eval.response_cache import Generated
 from zeroplay.eval.runner import decode_batch, score_item
 from zeroplay.eval.scoring import ScoringSettings
+from zeroplay.eval.suites.clevr_reading import read_question, same_answer
 from zeroplay.games.visplay.prompts import reasoner_request
 from zeroplay.proof.evaluation import (
     BASE_MODEL,
@@ -143,6 +146,77 @@ def phase_counts(run: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def silver_label_quality(run: Path, pictures: Path) -> dict[str, dict[str, float]]:
+    """Per iteration, the run's labelled questions checked against ground truth, where the
+    question can be read back into a generator family (`eval.suites.clevr_reading`):
+    - `checkable_frac`: share of the questioner's valid questions that are checkable;
+    - `silver_accuracy`: share of checkable labelled questions whose majority-vote label is
+      the true answer;
+    - `answerability`: the same share among the *kept* questions (inside the confidence
+      window), the ones the reasoner trains on;
+    - `questioner_accuracy`: share of checkable questions whose questioner's own answer is true.
+    The scene JSON beside each picture is read here, after training, and nowhere in it."""
+    out: dict[str, dict[str, float]] = {}
+    for folder in sorted((run / "data").glob("iter_*"), key=lambda p: int(p.name[5:])):
+        path = folder / "questions.jsonl"
+        if not path.exists():
+            continue
+        scenes: dict[str, Any] = {}
+        counts = {"valid": 0, "checkable": 0, "right": 0, "kept": 0, "kept_right": 0, "own": 0}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if not record.get("valid") or not record.get("question"):
+                continue
+            counts["valid"] += 1
+            image = str(record["image_id"])
+            if image not in scenes:
+                scenes[image] = json.loads(
+                    (pictures / Path(image).with_suffix(".json")).read_text(encoding="utf-8")
+                )
+            reading = read_question(record["question"], scenes[image])
+            if reading.answer is None:
+                continue
+            right = same_answer(record.get("label") or "", reading.answer)
+            counts["checkable"] += 1
+            counts["right"] += right
+            counts["own"] += same_answer(record.get("questioner_answer") or "", reading.answer)
+            if record.get("kept"):
+                counts["kept"] += 1
+                counts["kept_right"] += right
+        checkable = counts["checkable"]
+        out[folder.name[5:]] = {
+            "checkable": float(checkable),
+            "checkable_frac": checkable / counts["valid"] if counts["valid"] else 0.0,
+            "silver_accuracy": counts["right"] / checkable if checkable else float("nan"),
+            "kept_checkable": float(counts["kept"]),
+            "answerability": counts["kept_right"] / counts["kept"]
+            if counts["kept"]
+            else float("nan"),
+            "questioner_accuracy": counts["own"] / checkable if checkable else float("nan"),
+        }
+    return out
+
+
+def per_iteration_rows(
+    phases: dict[str, dict[str, dict[str, float]]],
+    silver: dict[str, dict[str, dict[str, float]]],
+) -> list[dict[str, Any]]:
+    """One row per (run, iteration): how much model output reached each phase, and how good
+    the silver labels were (the proof's per-iteration table)."""
+    rows = []
+    for run in ("trained", "control"):
+        for it in sorted(set(phases[run]) | set(silver[run]), key=int):
+            rows.append(
+                {
+                    "run": run,
+                    "iteration": int(it),
+                    **phases[run].get(it, {}),
+                    **silver[run].get(it, {}),
+                }
+            )
+    return rows
+
+
 def prove(
     seed: int,
     out: Path,
@@ -192,6 +266,9 @@ def prove(
             seed + 10,
         ),
     ]
+    say(f"{RECIPE}: checking the silver labels against the scenes' ground truth ...")
+    phases = {run: phase_counts(out / run) for run in ("trained", "control")}
+    silver = {run: silver_label_quality(out / run, pictures) for run in ("trained", "control")}
     config = runs["trained"][0]
     result = ProofResult(
         recipe=RECIPE,
@@ -203,10 +280,9 @@ def prove(
             "train_seconds": round(runs["trained"][1], 1),
             "control_seconds": round(runs["control"][1], 1),
             "iterations": config.schedule.iterations,
-            "phases": {
-                "trained": phase_counts(out / "trained"),
-                "control": phase_counts(out / "control"),
-            },
+            "phases": phases,
+            "silver_labels": silver,
+            "per_iteration": per_iteration_rows(phases, silver),
             "eval_seeds": {"toy_qa": eval_seed(seed, 1)},
             "runs": {"trained": "trained", "control": "control"},
         },
