@@ -183,7 +183,7 @@ def test_each_distinct_prompt_is_prefilled_once(tiny_qwen):
 
 def test_keep_subsets_every_per_row_setting():
     params = [SamplingParams(top_k=3), SamplingParams(temperature=0.0), SamplingParams(top_p=0.5)]
-    sampler, logits, ids, mask = _batch(params)
+    sampler, logits, _, _ = _batch(params)
     full_lp = sampler.log_probs(logits, 0)
     sampler.keep(torch.tensor([0, 2]))
     assert [r.params for r in sampler.rows] == [params[0], params[2]]
@@ -221,11 +221,12 @@ def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen):
     assert kept_widths == [9] * 11
     # rows live after decode step s: those with more than s + 1 tokens; the 2- and 3-token
     # requests' rows are done after steps 1 and 2, more than a quarter of the batch
-    lengths = [len(c.token_ids) for c in sum(kept, [])]
+    lengths = [len(c.token_ids) for group in kept for c in group]
     live = [sum(n > s + 1 for n in lengths) for s in range(len(decode_widths))]
     assert all(w >= n for w, n in zip(decode_widths, live, strict=True))
     assert decode_widths[2:] == live[2:] and live[2] <= 3
-    for a, b in zip(sum(dropped, []), sum(kept, []), strict=True):
+    flat = [[c for group in run for c in group] for run in (dropped, kept)]
+    for a, b in zip(*flat, strict=True):
         assert a.token_ids.tolist() == b.token_ids.tolist()
         assert a.finish_reason == b.finish_reason
         torch.testing.assert_close(a.policy_logprobs, b.policy_logprobs, atol=1e-5, rtol=0)

@@ -207,5 +207,81 @@ def test_silver_labels_are_checked_against_the_scene_where_the_question_reads(tm
     phases = {"trained": {"1": {"label_kept": 4.0}}, "control": {}}
     rows = per_iteration_rows(phases, {"trained": quality, "control": {}})
     assert rows == [{"run": "trained", "iteration": 1, "label_kept": 4.0, **quality["1"]}]
-    (cells,) = iteration_rows({"details": {"per_iteration": rows}})
+    (cells,) = iteration_rows({"recipe": "visplay", "details": {"per_iteration": rows}})
     assert cells[:2] == ["trained", "1"] and cells[4] == "4" and cells[7] == "0.667"
+
+
+def test_chart_proposals_describe_every_value_of_held_out_charts(tmp_path):
+    """The CodeGen's held-out proposals: one per chart of an evaluation-seed chart-qa suite, the
+    caption naming every value, the chart's own questions and answers as easy and hard."""
+    from zeroplay.data.charts.spec import ChartSpec
+    from zeroplay.data.seed_spaces import EVAL_BASE
+    from zeroplay.eval.benchmarks import load_benchmark_file
+    from zeroplay.proof.mm_zero import chart_caption, chart_proposals, heldout_chart_suite
+
+    suite = heldout_chart_suite(tmp_path, seed=7, n=12)
+    items = load_benchmark_file(suite).items
+    assert all(item.meta["seed"] >= EVAL_BASE for item in items)
+    proposals = chart_proposals(suite, n=3)
+    assert len(proposals) == 3
+    first_chart = [i for i in items if i.meta["spec"] == items[0].meta["spec"]]
+    assert proposals[0].easy_question == first_chart[0].question
+    assert proposals[0].easy_answer == str(first_chart[0].answer)
+    spec = ChartSpec.from_json(json.loads((suite.parent / items[0].meta["spec"]).read_text()))
+    caption = chart_caption(spec)
+    assert caption == proposals[0].caption and spec.title in caption
+    for series in spec.series:
+        for value in series.values:
+            assert f"{value:.{spec.decimals}f}" in caption
+
+
+def test_render_success_counts_svg_that_renders():
+    from zeroplay.data.svg import SvgRenderer
+    from zeroplay.proof.mm_zero import render_success
+
+    good = "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='30'><rect width='40' height='30' fill='red'/></svg>"
+    with SvgRenderer() as renderer:
+        assert render_success([good, "", "<svg><rect></svg>", "not svg"], renderer) == [
+            1.0,
+            0.0,
+            0.0,
+            0.0,
+        ]
+
+
+def test_mm_zero_per_iteration_rows_come_from_the_runs_coevolution(tmp_path):
+    from zeroplay.proof.mm_zero import coevolution, per_iteration_rows
+    from zeroplay.proof.result import iteration_rows
+
+    folder = tmp_path / "trained" / "data" / "iter_1"
+    folder.mkdir(parents=True)
+    funnel = {"proposals": 16, "valid_proposals": 12, "rendered": 9, "kept": 5}
+    (folder / "coevolution.json").write_text(
+        json.dumps(
+            {
+                "funnel": funnel,
+                "render_rate": 0.75,
+                "solvability": None,
+                "codegen_training_size": 5,
+                "solver_training_size": 4,
+            }
+        )
+    )
+    runs = {"trained": coevolution(tmp_path / "trained"), "control": coevolution(tmp_path / "none")}
+    rows = per_iteration_rows(runs)
+    assert rows == [
+        {
+            "run": "trained",
+            "iteration": 1,
+            "funnel_proposals": 16,
+            "funnel_valid_proposals": 12,
+            "funnel_rendered": 9,
+            "funnel_kept": 5,
+            "render_rate": 0.75,
+            "solvability": None,
+            "codegen_training_size": 5,
+            "solver_training_size": 4,
+        }
+    ]
+    (cells,) = iteration_rows({"recipe": "mm-zero", "details": {"per_iteration": rows}})
+    assert cells == ["trained", "1", "16", "12", "9", "5", "5", "4", "0.750", "-"]

@@ -89,3 +89,40 @@ def test_quick_visplay_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
     assert all(i.endswith(".png") for i in FolderImages(pictures, 1, 10**9).ids)
     manifest = json.loads((pictures / "zeroplay_data.json").read_text())
     assert TRAINING_BASE <= manifest["settings"]["seed"] < EVAL_BASE
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_quick_mm_zero_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from zeroplay.cli.main import app
+    from zeroplay.data.seed_spaces import EVAL_BASE
+    from zeroplay.models import toy_cache
+    from zeroplay.toy.build import ToySpec, build_toy
+
+    monkeypatch.setenv("ZEROPLAY_CACHE", str(tmp_path / "cache"))
+    build_toy(ToySpec().scaled_down(), toy_cache.toy_path())
+    out = tmp_path / "proof"
+    result = CliRunner().invoke(
+        app, ["proof", "mm-zero", "--quick", "--seed", "4", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "mm-zero" / "proof.json").read_text())
+    assert data["recipe"] == "mm-zero" and data["seed"] == 4 and data["base_model"] == "toy"
+    names = [m["name"] for m in data["metrics"]]
+    primary = [m for m in data["metrics"] if m["primary"]]
+    assert len(primary) == 1 and "solver accuracy" in primary[0]["name"]
+    assert any("render success" in n for n in names) and any("valid-proposal" in n for n in names)
+    for metric in data["metrics"]:
+        lo, hi = metric["ci95"]
+        assert lo <= metric["delta"] <= hi and metric["n"] > 0
+        for key in ("base", "trained", "control"):
+            assert 0.0 <= metric[key] <= 1.0
+    assert data["details"]["eval_seeds"]["chart_qa"] >= EVAL_BASE
+    assert [r["run"] for r in data["details"]["per_iteration"]] == ["trained", "control"]
+    assert "mm-zero: per iteration" in result.output
+    assert "permute_rewards: true" in (out / "mm-zero" / "control" / "config.yaml").read_text()
+    assert "permute_rewards: false" in (out / "mm-zero" / "trained" / "config.yaml").read_text()
+    report = CliRunner().invoke(app, ["report", str(out / "mm-zero")])
+    assert report.exit_code == 0, report.output

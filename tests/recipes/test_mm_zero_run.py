@@ -334,3 +334,35 @@ def test_crashes_resume_at_the_first_unfinished_phase_exactly(straight_run, tmp_
     assert straight.keys() == resumed.keys()
     for key in straight:
         torch.testing.assert_close(resumed[key], straight[key], rtol=0, atol=0, msg=key)
+
+
+def test_control_run_permutes_each_batchs_rewards(tmp_path, monkeypatch):
+    """`control.permute_rewards` (the learning proof's control): every training step of every
+    role reaches `train_on_turns` with a stream seeded by (run seed, phase, step), so a resumed
+    run permutes alike; off, none."""
+    import random
+
+    from zeroplay import runtime
+
+    calls: list[tuple[str, object]] = []
+    real = runtime.train_on_turns
+
+    def spy(trainer, role, *args, control=None, **kwargs):
+        calls.append((role, None if control is None else control.getstate()))
+        return real(trainer, role, *args, control=control, **kwargs)
+
+    monkeypatch.setattr(runtime, "train_on_turns", spy)
+    train(small_config(), tmp_path / "plain", hooks=RunHooks(wrap_engine=scripted_texts))
+    assert {role for role, _ in calls} == {"proposer", "codegen", "solver"}
+    assert all(state is None for _, state in calls)
+    calls.clear()
+    config = small_config(control={"permute_rewards": True})
+    train(config, tmp_path / "control", hooks=RunHooks(wrap_engine=scripted_texts))
+    steps = {"proposer": 1, "codegen": 2, "solver": 1}  # SMALL's steps per phase
+    seed = config.run.seed
+    expected = [
+        (role, random.Random(f"control/{seed}/iter_1.{role}/{k}").getstate())
+        for role in ("proposer", "codegen", "solver")
+        for k in range(1, steps[role] + 1)  # a phase counts its steps from 1
+    ]
+    assert calls == expected

@@ -10,8 +10,8 @@ import typer
 from zeroplay.cli.common import console, fail, quiet_libraries
 from zeroplay.cli.toy_model import ensure_model
 
-# Recipes with a learning proof (MM-Zero is the next one to get one).
-PROOFS = ("vision-zero", "visplay")
+# Recipes with a learning proof.
+PROOFS = ("vision-zero", "visplay", "mm-zero")
 
 
 def proof(
@@ -23,8 +23,8 @@ def proof(
     steps: int | None = typer.Option(
         None,
         "--steps",
-        help="Vision-Zero: training steps of the trained and control runs; VisPlay: "
-        "iterations (default: the preset's).",
+        help="Vision-Zero: training steps of the trained and control runs; VisPlay and "
+        "MM-Zero: iterations (default: the preset's).",
     ),
     quick: bool = typer.Option(
         False, "--quick", help="A minutes-long smoke run of the pipeline (too small to prove)."
@@ -39,7 +39,7 @@ def proof(
     from rich.table import Table
 
     from zeroplay.data.seed_spaces import SPAN
-    from zeroplay.proof import vision_zero, visplay
+    from zeroplay.proof import mm_zero, vision_zero, visplay
     from zeroplay.proof.result import ITERATION_COLUMNS, TABLE_HEADER, iteration_rows, table_rows
 
     quiet_libraries()
@@ -57,6 +57,10 @@ def proof(
             plan = visplay.Budget(iterations=steps)
             plan = plan.quick() if quick else plan
             result = visplay.prove(seed, root / name, plan, say=console.print)
+        elif name == "mm-zero":
+            sizes = mm_zero.Budget(iterations=steps)
+            sizes = sizes.quick() if quick else sizes
+            result = mm_zero.prove(seed, root / name, sizes, say=console.print)
         else:
             budget = vision_zero.Budget(steps=steps)
             budget = budget.quick() if quick else budget
@@ -76,7 +80,7 @@ def proof(
         if not rows:
             continue
         per_iteration = Table(title=f"{result['recipe']}: per iteration (seed {seed})")
-        for _, title, _ in ITERATION_COLUMNS:
+        for _, title, _ in ITERATION_COLUMNS[result["recipe"]]:
             per_iteration.add_column(title)
         for row in rows:
             per_iteration.add_row(*row)

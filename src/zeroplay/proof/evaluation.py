@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from zeroplay.engines.hf import HFEngine
+from zeroplay.engines.request import ChatRequest, SamplingParams
 from zeroplay.eval.benchmarks import load_benchmark_file
-from zeroplay.eval.runner import GenerationSettings, evaluate
+from zeroplay.eval.response_cache import Generated
+from zeroplay.eval.runner import GenerationSettings, decode_batch, evaluate, score_item
 from zeroplay.eval.scoring import ScoringSettings
 from zeroplay.eval.suites.common import SuiteOptions
 from zeroplay.eval.suites.registry import make_suite
@@ -75,6 +77,34 @@ def qa_outcomes(model: tuple[Any, Any], suite: Path, seed: int) -> list[float]:
     settings = GenerationSettings(max_new_tokens=24, batch_size=32, seed=seed)
     records = evaluate(benchmark, hf_engine(*model, seed=seed), settings, ScoringSettings())
     return [float(r.correct) for r in records]
+
+
+RequestFor = Callable[[str, Any, SamplingParams], ChatRequest]
+
+
+def own_prompt_outcomes(
+    model: tuple[Any, Any], suite: Path, seed: int, batch_size: int, request_for: RequestFor
+) -> list[float]:
+    """1.0 per held-out item the model answers right (greedy) when asked in a recipe's own
+    prompt (`request_for(question, image, sampling)`), scored by the evaluation harness's rules;
+    an item whose image cannot be read scores 0."""
+    engine = hf_engine(*model, seed=seed)
+    greedy = SamplingParams(n=1, temperature=0.0, max_new_tokens=24, seed=seed)
+    items = load_benchmark_file(suite).items
+    outcomes: list[float] = []
+    for start in range(0, len(items), batch_size):
+        batch = decode_batch(items[start : start + batch_size])
+        failed = {item.id for item, _ in batch.failed}
+        requests = [request_for(item.question, images[0], greedy) for item, images in batch.ready]
+        answers = iter(engine.generate(requests) if requests else [])
+        for item in items[start : start + batch_size]:
+            if item.id in failed:
+                outcomes.append(0.0)
+                continue
+            sample = next(answers)[0]
+            generated = Generated(sample.text, sample.finish_reason, sample.num_tokens)
+            outcomes.append(float(score_item(item, generated, ScoringSettings()).correct))
+    return outcomes
 
 
 def paired_metric(

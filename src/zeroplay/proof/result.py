@@ -125,21 +125,35 @@ TABLE_HEADER = [
 ]
 
 
-# (key in a `details.per_iteration` row, column title, whether it is a count); missing or NaN
-# values print as "-"
-ITERATION_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("run", "run", False),
-    ("iteration", "iteration", True),
-    ("questioner_valid_frac", "valid questions", False),
-    ("label_questions", "labelled", True),
-    ("label_kept", "kept", True),
-    ("reasoner_steps", "reasoner steps", True),
-    ("checkable", "checkable", True),
-    ("silver_accuracy", "silver-label accuracy", False),
-    ("kept_checkable", "kept checkable", True),
-    ("answerability", "answerability", False),
-    ("questioner_accuracy", "questioner's answers right", False),
-)
+# Per recipe: (key in a `details.per_iteration` row, column title, whether it is a count);
+# missing or NaN values print as "-"
+ITERATION_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "visplay": (
+        ("run", "run", False),
+        ("iteration", "iteration", True),
+        ("questioner_valid_frac", "valid questions", False),
+        ("label_questions", "labelled", True),
+        ("label_kept", "kept", True),
+        ("reasoner_steps", "reasoner steps", True),
+        ("checkable", "checkable", True),
+        ("silver_accuracy", "silver-label accuracy", False),
+        ("kept_checkable", "kept checkable", True),
+        ("answerability", "answerability", False),
+        ("questioner_accuracy", "questioner's answers right", False),
+    ),
+    "mm-zero": (
+        ("run", "run", False),
+        ("iteration", "iteration", True),
+        ("funnel_proposals", "proposals", True),
+        ("funnel_valid_proposals", "valid", True),
+        ("funnel_rendered", "rendered", True),
+        ("funnel_kept", "kept", True),
+        ("codegen_training_size", "CodeGen items", True),
+        ("solver_training_size", "Solver items", True),
+        ("render_rate", "render rate", False),
+        ("solvability", "solvability", False),
+    ),
+}
 
 
 def _cell(value: Any, is_count: bool) -> str:
@@ -153,7 +167,8 @@ def _cell(value: Any, is_count: bool) -> str:
 def iteration_rows(result: dict[str, Any]) -> list[list[str]]:
     """The per-iteration table of a proof (model output per phase, silver-label quality), one
     row per run and iteration; empty when the proof has none."""
+    columns = ITERATION_COLUMNS.get(result.get("recipe", ""), ())
     return [
-        [_cell(row.get(key), is_count) for key, _, is_count in ITERATION_COLUMNS]
+        [_cell(row.get(key), is_count) for key, _, is_count in columns]
         for row in result.get("details", {}).get("per_iteration", [])
     ]

@@ -27,18 +27,14 @@ from typing import Any
 from zeroplay.data.clevr.toy import toy_pair_maker
 from zeroplay.data.runner import generate_pairs
 from zeroplay.data.seed_spaces import eval_seed
-from zeroplay.engines.request import SamplingParams
-from zeroplay.eval.benchmarks import load_benchmark_file
-from zeroplay.eval.response_cache import Generated
-from zeroplay.eval.runner import decode_batch, score_item
-from zeroplay.eval.scoring import ScoringSettings
+from zeroplay.engines.request import ChatRequest, SamplingParams
 from zeroplay.eval.suites.clevr_reading import read_question, same_answer
 from zeroplay.games.visplay.prompts import reasoner_request
 from zeroplay.proof.evaluation import (
     BASE_MODEL,
     Say,
     heldout_qa_suite,
-    hf_engine,
+    own_prompt_outcomes,
     paired_metric,
     proof_models,
     qa_outcomes,
@@ -98,26 +94,11 @@ def visplay_prompt_outcomes(
 ) -> list[float]:
     """1.0 per held-out item the model answers right under VisPlay's reasoner prompt (greedy),
     scored by the evaluation harness's rules."""
-    engine = hf_engine(*model, seed=seed)
-    greedy = SamplingParams(n=1, temperature=0.0, max_new_tokens=24, seed=seed)
-    items = load_benchmark_file(suite).items
-    outcomes: list[float] = []
-    for start in range(0, len(items), batch_size):
-        batch = decode_batch(items[start : start + batch_size])
-        failed = {item.id for item, _ in batch.failed}
-        requests = [
-            reasoner_request(item.question, "", images[0], "consistent", "train", greedy, {})
-            for item, images in batch.ready
-        ]
-        answers = iter(engine.generate(requests) if requests else [])
-        for item in items[start : start + batch_size]:
-            if item.id in failed:
-                outcomes.append(0.0)
-                continue
-            sample = next(answers)[0]
-            generated = Generated(sample.text, sample.finish_reason, sample.num_tokens)
-            outcomes.append(float(score_item(item, generated, ScoringSettings()).correct))
-    return outcomes
+
+    def ask(question: str, image: Any, sampling: SamplingParams) -> ChatRequest:
+        return reasoner_request(question, "", image, "consistent", "train", sampling, {})
+
+    return own_prompt_outcomes(model, suite, seed, batch_size, ask)
 
 
 def phase_counts(run: Path) -> dict[str, dict[str, float]]:

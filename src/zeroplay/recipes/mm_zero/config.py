@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from zeroplay.data.svg import SvgLimits, SvgRenderConfig
 from zeroplay.engines.request import SamplingParams
 from zeroplay.games.mm_zero import MMZeroGameConfig
-from zeroplay.recipes.common import EngineSection, ModelSection, RunSection
+from zeroplay.recipes.common import ControlSection, EngineSection, ModelSection, RunSection
 from zeroplay.rl.advantages import AdvantageSpec
 from zeroplay.rl.config import LossSettings, OptimConfig, Strict, TrainerConfig
 
@@ -292,6 +292,7 @@ class Config(Strict):
     proposer: ProposerPhase = ProposerPhase()
     codegen: CodegenPhase = CodegenPhase()
     solver: SolverPhase = SolverPhase()
+    control: ControlSection = ControlSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
