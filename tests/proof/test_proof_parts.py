@@ -214,10 +214,11 @@ def test_silver_labels_are_checked_against_the_scene_where_the_question_reads(tm
 def test_chart_proposals_describe_every_value_of_held_out_charts(tmp_path):
     """The CodeGen's held-out proposals: one per chart of an evaluation-seed chart-qa suite, the
     caption naming every value, the chart's own questions and answers as easy and hard."""
+    from zeroplay.data.charts.caption import chart_caption
     from zeroplay.data.charts.spec import ChartSpec
     from zeroplay.data.seed_spaces import EVAL_BASE
     from zeroplay.eval.benchmarks import load_benchmark_file
-    from zeroplay.proof.mm_zero import chart_caption, chart_proposals, heldout_chart_suite
+    from zeroplay.proof.mm_zero import chart_proposals, heldout_chart_suite
 
     suite = heldout_chart_suite(tmp_path, seed=7, n=12)
     items = load_benchmark_file(suite).items
