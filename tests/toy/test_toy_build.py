@@ -117,3 +117,47 @@ def test_visplay_records_are_the_games_formats_and_keep_earlier_records(tmp_path
     assert question.endswith("?") and asked == REASONER_PROMPT.format(question=question)
     assert question != parsed.value.question  # another question about the same scene
     assert last_boxed(reasoner["messages"][1]["content"][0]["text"]).ok
+
+
+def test_mm_zero_records_are_the_games_formats(tmp_path):
+    """The Proposer reply parses strictly back to the chart's proposal, the CodeGen reply's SVG
+    is the chart's SVG and renders, and the Solver answer has the think-then-box format."""
+    from zeroplay.answers.boxed import last_boxed
+    from zeroplay.data.svg import SvgRenderer
+    from zeroplay.games.mm_zero.prompts import codegen_prompt, proposer_prompt, solver_prompt
+    from zeroplay.games.mm_zero.proposal import parse_proposal_strict
+    from zeroplay.games.mm_zero.rewards import has_solver_format
+    from zeroplay.games.mm_zero.svg_code import extract_svg_code
+    from zeroplay.toy.corpus import mm_zero_corpus_records
+    from zeroplay.toy.mm_zero_records import MAX_BARS, chart_item
+
+    records = mm_zero_corpus_records(tmp_path, 3)
+    assert len(records) == 9  # per chart: Proposer, CodeGen, Solver
+    items = [chart_item(pair_rng(warm_start_seed(7), i)) for i in range(3)]
+    for k, item in enumerate(items):
+        proposer, codegen, solver = records[3 * k : 3 * k + 3]
+        assert len(item.spec.categories) <= MAX_BARS
+        prompt = proposer["messages"][0]["content"][0]["text"]
+        assert prompt.endswith(proposer_prompt("")[1:])  # a seed row, then the instructions
+        parsed = parse_proposal_strict(proposer["messages"][1]["content"][0]["text"])
+        assert parsed.ok and parsed.value == item.proposal
+        assert codegen["messages"][0]["content"][0]["text"] == codegen_prompt(item.proposal)
+        svg = extract_svg_code(codegen["messages"][1]["content"][0]["text"])
+        assert svg == item.svg
+        for value in item.spec.series[0].values:
+            assert f">{value:.{item.spec.decimals}f}</text>" in svg
+        image, question = solver["messages"][0]["content"]
+        assert (tmp_path / image["image"]).exists()
+        assert question["text"] == solver_prompt(item.proposal.easy_question)
+        answer = solver["messages"][1]["content"][0]["text"]
+        assert has_solver_format(answer) and last_boxed(answer).value == item.proposal.easy_answer
+    with SvgRenderer() as render:
+        assert all(r.ok for r in render([item.svg for item in items]))
+
+
+def test_bar_chart_svg_refuses_other_charts():
+    from zeroplay.data.charts.spec import sample_spec
+    from zeroplay.data.charts.svg_template import bar_chart_svg
+
+    with pytest.raises(ValueError, match="single-series bar"):
+        bar_chart_svg(sample_spec(np.random.default_rng(0), "pie"))

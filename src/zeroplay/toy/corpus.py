@@ -18,7 +18,9 @@ What the main corpus teaches (each record a user turn with one image, and an ans
   is the spy's seat);
 - the VisPlay game's formats (`visplay_records`): a questioner reply in its three tags and a
   reasoner answer under its own prompt (these two put the instruction before the image, as
-  VisPlay's prompts do).
+  VisPlay's prompts do);
+- optionally (`mm_zero_charts`, off in the shipped build) MM-Zero's formats on bar charts
+  (`mm_zero_records`): a Proposer's six tags, a CodeGen's SVG, a Solver's boxed answer.
 
 Headroom by design: the warm start plays naively (the spy describes its own, different picture;
 nobody plays strategically), earlier players' clues are sometimes one object only (so the spy
@@ -52,11 +54,21 @@ from zeroplay.eval.items import BenchItem
 from zeroplay.eval.prompting import prompt_text
 from zeroplay.eval.suites.clevr_qa import sample_visible_scene
 from zeroplay.eval.suites.clevr_questions import ask_about_scene
+from zeroplay.games.mm_zero.prompts import codegen_prompt, proposer_prompt, solver_prompt
+from zeroplay.games.mm_zero.seeds import seed_prompts
 from zeroplay.games.vision_zero import VisionZeroGameConfig
 from zeroplay.games.vision_zero.prompts import clue_prompt, observer_prompt
 from zeroplay.games.vision_zero.result import ClueTurn
 from zeroplay.games.vision_zero.roles import ROLE_CIVILIAN, ROLE_SPY
 from zeroplay.games.visplay.prompts import QUESTIONER_INSTRUCTION, REASONER_PROMPT
+from zeroplay.toy.mm_zero_records import (
+    chart_item,
+    chart_records,
+    codegen_reply,
+    fit_picture,
+    proposal_text,
+    solver_reply,
+)
 from zeroplay.toy.visplay_records import (
     VISPLAY_TYPES,
     questioner_record,
@@ -95,6 +107,11 @@ class CorpusSpec:
     # Per scene, a VisPlay questioner reply (a count or yes/no question in its three tags) and a
     # VisPlay reasoner answer, in the game's own prompts (`visplay_records`).
     visplay_records: bool = True
+    # Bar charts with MM-Zero's Proposer, CodeGen and Solver records each (`mm_zero_records`).
+    # 0 in the shipped build: 300 charts (for 180 fewer scenes) teach the formats but pad the
+    # main stage's batches to several hundred tokens and take the build far over its budget
+    # (docs/proof.md, "MM-Zero").
+    mm_zero_charts: int = 0
     game: VisionZeroGameConfig = field(default_factory=lambda: TOY_GAME)
 
 
@@ -264,8 +281,41 @@ def write_corpus(
         records.extend(pair_records(index, folder, spec))
         if progress:
             progress(1)
+    records.extend(mm_zero_corpus_records(folder, spec.mm_zero_charts, progress))
     random.Random(warm_start_seed(4)).shuffle(records)
     return _write_jsonl(folder, records)
+
+
+# the toy's picture budget (the recipes' max_pixels for it): renders are scaled to fit
+TOY_MAX_PIXELS = 28224
+
+
+def mm_zero_corpus_records(
+    folder: Path, charts: int, progress: Callable[[int], None] | None = None
+) -> list[dict[str, Any]]:
+    """MM-Zero's records for `charts` warm-start bar charts; each SVG is rendered by the
+    sandboxed renderer the recipe uses, and a chart whose SVG does not render has no Solver
+    record."""
+    if charts <= 0:
+        return []
+    from zeroplay.data.svg import SvgRenderer
+
+    items = [chart_item(pair_rng(warm_start_seed(7), index)) for index in range(charts)]
+    rows = seed_prompts(-(-charts // 8), seed=warm_start_seed(8))
+    with SvgRenderer() as render:
+        results = render([item.svg for item in items])
+    records: list[dict[str, Any]] = []
+    for index, (item, result) in enumerate(zip(items, results, strict=True)):
+        image = None
+        if result.ok and result.image is not None:
+            image = _save(
+                np.asarray(fit_picture(result.image.convert("RGB"), TOY_MAX_PIXELS)),
+                folder / f"chart_{index:06d}.png",
+            )
+        records.extend(chart_records(item, rows[index % len(rows)], image))
+        if progress:
+            progress(1)
+    return records
 
 
 def corpus_texts(spec: CorpusSpec, n: int = 200) -> list[str]:
@@ -302,4 +352,14 @@ def corpus_texts(spec: CorpusSpec, n: int = 200) -> list[str]:
         texts.append(clue_prompt(game, speaker, 1, speaker == spy, turns[: speaker - 1]))
         texts.append(observer_prompt(game, turns))
         texts.append(f"\\boxed{{{spy}}}")
+    if spec.mm_zero_charts > 0:
+        rows = seed_prompts(-(-n // 8), seed=warm_start_seed(8))
+        for index in range(n):
+            item = chart_item(pair_rng(warm_start_seed(9), index))
+            texts.append(proposer_prompt(rows[index % len(rows)].text))
+            texts.append(proposal_text(item.proposal))
+            texts.append(codegen_prompt(item.proposal))
+            texts.append(codegen_reply(item.svg))
+            texts.append(solver_prompt(item.proposal.easy_question))
+            texts.append(solver_reply(item.proposal))
     return texts
