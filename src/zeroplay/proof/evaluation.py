@@ -4,7 +4,7 @@ metric with paired-bootstrap intervals against the warm start and against the co
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,28 @@ from zeroplay.eval.suites.registry import make_suite
 from zeroplay.models.loader import ModelSettings, load_policy
 from zeroplay.proof.result import ProofMetric
 from zeroplay.proof.stats import paired_bootstrap
+from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.rl.checkpoint import load_policy_from_run
 
 BASE_MODEL = "toy"
 
 Say = Callable[[str], None]
+
+
+def preset_config(
+    config_type: type[Any],
+    recipe: str,
+    preset: str,
+    seed: int,
+    control: bool,
+    overrides: Sequence[str] = (),
+) -> Any:
+    """A recipe's proof preset with `run.seed=seed` and `overrides`; the control run adds
+    `control.permute_rewards=true` and nothing else."""
+    lines = [f"run.seed={seed}", *overrides]
+    if control:
+        lines.append("control.permute_rewards=true")
+    return validate(config_type, deep_merge(read_preset(recipe, preset), parse_overrides(lines)))
 
 
 def train_both(

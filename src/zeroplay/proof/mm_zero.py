@@ -50,11 +50,11 @@ from zeroplay.proof.evaluation import (
     hf_engine,
     own_prompt_outcomes,
     paired_metric,
+    preset_config,
     proof_models,
     train_both,
 )
 from zeroplay.proof.result import ProofResult
-from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.mm_zero import Config, train
 
 RECIPE = "mm-zero"
@@ -104,12 +104,8 @@ class Budget:
 
 def proof_config(seed: int, budget: Budget, control: bool, extra: list[str]) -> Config:
     """The proof preset for `seed`, optionally as the control run."""
-    overrides = [f"run.seed={seed}", *budget.extra, *extra]
-    if budget.iterations is not None:
-        overrides.append(f"iterations={budget.iterations}")
-    if control:
-        overrides.append("control.permute_rewards=true")
-    return validate(Config, deep_merge(read_preset(RECIPE, PRESET), parse_overrides(overrides)))
+    sized = [] if budget.iterations is None else [f"iterations={budget.iterations}"]
+    return preset_config(Config, RECIPE, PRESET, seed, control, [*budget.extra, *extra, *sized])
 
 
 def heldout_chart_suite(out: Path, seed: int, n: int) -> Path:

@@ -35,13 +35,13 @@ from zeroplay.proof.evaluation import (
     heldout_qa_suite,
     hf_engine,
     paired_metric,
+    preset_config,
     proof_models,
     qa_outcomes,
     train_both,
 )
 from zeroplay.proof.result import ProofMetric, ProofResult
 from zeroplay.proof.stats import paired_bootstrap, wilson
-from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.vision_zero import Config, train
 from zeroplay.recipes.vision_zero.data import GameStream, generate_pairs_into
 from zeroplay.recipes.vision_zero.winrate import MODEL_A, MODEL_B, ModelRouter, a_won, plan_matches
@@ -78,13 +78,8 @@ class Budget:
 
 def proof_config(seed: int, steps: int | None, control: bool, extra: list[str]) -> Config:
     """The proof preset for `seed`, optionally as the control run."""
-    data = read_preset(RECIPE, PRESET)
-    overrides = [f"run.seed={seed}", *extra]
-    if steps is not None:
-        overrides.append(f"schedule.steps={steps}")
-    if control:
-        overrides.append("control.permute_rewards=true")
-    return validate(Config, deep_merge(data, parse_overrides(overrides)))
+    sized = [] if steps is None else [f"schedule.steps={steps}"]
+    return preset_config(Config, RECIPE, PRESET, seed, control, [*extra, *sized])
 
 
 def greedy(cfg: VisionZeroGameConfig) -> VisionZeroGameConfig:

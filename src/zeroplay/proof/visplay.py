@@ -36,12 +36,12 @@ from zeroplay.proof.evaluation import (
     heldout_qa_suite,
     own_prompt_outcomes,
     paired_metric,
+    preset_config,
     proof_models,
     qa_outcomes,
     train_both,
 )
 from zeroplay.proof.result import ProofResult
-from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.recipes.visplay import Config, train
 
 RECIPE = "visplay"
@@ -81,12 +81,8 @@ class Budget:
 
 def proof_config(seed: int, budget: Budget, control: bool, extra: list[str]) -> Config:
     """The proof preset for `seed`, optionally as the control run."""
-    overrides = [f"run.seed={seed}", *budget.extra, *extra]
-    if budget.iterations is not None:
-        overrides.append(f"schedule.iterations={budget.iterations}")
-    if control:
-        overrides.append("control.permute_rewards=true")
-    return validate(Config, deep_merge(read_preset(RECIPE, PRESET), parse_overrides(overrides)))
+    sized = [] if budget.iterations is None else [f"schedule.iterations={budget.iterations}"]
+    return preset_config(Config, RECIPE, PRESET, seed, control, [*budget.extra, *extra, *sized])
 
 
 def visplay_prompt_outcomes(

@@ -52,14 +52,20 @@ def make_optimizer(
     params = [p for p in params]
     if not params:
         raise ValueError("no trainable parameters for this policy")
+    fused = can_fuse(params)
     opt = torch.optim.AdamW(
         params,
         lr=cfg.lr,
         betas=cfg.betas,
         eps=cfg.eps,
         weight_decay=cfg.weight_decay,
-        fused=can_fuse(params) or None,
+        fused=fused or None,
     )
+    if fused:
+        # The fused kernel updates the parameters without bumping their in-place version
+        # counters; the vLLM engine reads those counters to know its copy of the weights is
+        # stale, so every step bumps them as an unfused step would.
+        opt.register_step_post_hook(lambda *_: torch.autograd.graph.increment_version(params))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda step: lr_factor(step, max(1, total_steps), cfg)
     )
