@@ -98,3 +98,5 @@ def test_quick_mm_zero_proof_writes_a_valid_proof_json(tmp_path, monkeypatch):
     assert "mm-zero: per iteration" in result.output
     report = CliRunner().invoke(app, ["report", str(folder)])
     assert report.exit_code == 0, report.output
+    html = (folder / "report.html").read_text()
+    assert "mm-zero, seed 4: per iteration" in html and "CodeGen items" in html

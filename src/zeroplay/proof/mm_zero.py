@@ -54,7 +54,7 @@ from zeroplay.proof.evaluation import (
     proof_models,
     train_both,
 )
-from zeroplay.proof.result import ProofResult
+from zeroplay.proof.result import ITERATION_COLUMNS, ProofResult
 from zeroplay.recipes.mm_zero import Config, train
 
 RECIPE = "mm-zero"
@@ -279,6 +279,7 @@ def prove(
             "iterations": runs["trained"][0].iterations,
             "coevolution": co,
             "per_iteration": per_iteration_rows(co),
+            "per_iteration_columns": [list(c) for c in ITERATION_COLUMNS[RECIPE]],
             "eval_seeds": {"chart_qa": eval_seed(seed, CHART_SLOT)},
             "runs": {"trained": "trained", "control": "control"},
         },

@@ -41,7 +41,7 @@ from zeroplay.proof.evaluation import (
     qa_outcomes,
     train_both,
 )
-from zeroplay.proof.result import ProofResult
+from zeroplay.proof.result import ITERATION_COLUMNS, ProofResult
 from zeroplay.recipes.visplay import Config, train
 
 RECIPE = "visplay"
@@ -260,6 +260,7 @@ def prove(
             "phases": phases,
             "silver_labels": silver,
             "per_iteration": per_iteration_rows(phases, silver),
+            "per_iteration_columns": [list(c) for c in ITERATION_COLUMNS[RECIPE]],
             "eval_seeds": {"toy_qa": eval_seed(seed, 1)},
             "runs": {"trained": "trained", "control": "control"},
         },

@@ -1,4 +1,5 @@
-"""The learning-proof panel: the table of `proof.json` and a before/after plot with intervals.
+"""The learning-proof panel: the tables of `proof.json` (metrics, and per iteration where the
+proof has one) and a before/after plot with intervals.
 
 A proof folder (`zeroplay proof ... --out DIR`, one folder per recipe) holds `proof.json`, the
 trained run in `trained/` and the control run in `control/`; `proofs.json` (several recipes)
@@ -68,6 +69,30 @@ def proof_table(result: dict[str, Any]) -> str:
     return table(HEADERS, rows, caption=caption)
 
 
+def _iteration_cell(value: Any, is_count: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, str):
+        return esc(value)
+    return esc(f"{value:.0f}") if is_count else fmt(value)
+
+
+def iteration_table(result: dict[str, Any]) -> str:
+    """The proof's per-iteration table (model output per phase, silver-label quality or the
+    co-evolution funnel) from `details.per_iteration` and the columns the proof wrote beside
+    it; "" when the proof has none."""
+    details = result.get("details", {})
+    rows = details.get("per_iteration") or []
+    columns = details.get("per_iteration_columns") or []
+    if not rows or not columns:
+        return ""
+    cells = [
+        [_iteration_cell(row.get(key), bool(count)) for key, _, count in columns] for row in rows
+    ]
+    caption = f"{result['recipe']}, seed {result['seed']}: per iteration"
+    return table([title for _, title, _ in columns], cells, caption=caption)
+
+
 def proof_plot(result: dict[str, Any]) -> Plot:
     """Bars of base, trained and control per metric; error bars are the trained−base interval."""
     metrics = result["metrics"]
@@ -115,4 +140,5 @@ def proof_section(root: Path) -> tuple[str, list[Plot]]:
         return note(f"proof.json could not be read: {exc}"), []
     if not results:
         return "", []
-    return "".join(proof_table(r) for r in results), [proof_plot(r) for r in results]
+    html = "".join(proof_table(r) + iteration_table(r) for r in results)
+    return html, [proof_plot(r) for r in results]
