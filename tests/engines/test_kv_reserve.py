@@ -68,7 +68,7 @@ def test_reserve_cache_forks_rows_like_batch_select_indices():
 
 def test_other_layer_kinds_are_left_alone():
     class Other(DynamicLayer):
-        pass
+        """A layer kind reserve_cache does not know (a subclass, not DynamicLayer itself)."""
 
     cache = DynamicCache()
     cache.update(*_kv(2, 3, 0), layer_idx=0)

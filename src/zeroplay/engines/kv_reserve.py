@@ -23,14 +23,17 @@ class ReservedLayer(DynamicLayer):
 
     def __init__(self, keys: torch.Tensor, values: torch.Tensor, capacity: int):
         super().__init__()
-        batch, heads, length, _ = keys.shape
-        capacity = max(capacity, length)
-        self._keys = keys.new_empty(batch, heads, capacity, keys.shape[-1])
-        self._values = values.new_empty(batch, heads, capacity, values.shape[-1])
-        self._keys[:, :, :length] = keys
-        self._values[:, :, :length] = values
         self.dtype, self.device = keys.dtype, keys.device
         self.is_initialized = True
+        self._fill(keys, values, max(capacity, keys.shape[2]))
+
+    def _fill(self, keys: torch.Tensor, values: torch.Tensor, capacity: int) -> None:
+        """New buffers of `capacity` positions holding `keys` and `values` at the start."""
+        length = keys.shape[2]
+        self._keys = keys.new_empty(*keys.shape[:2], capacity, keys.shape[-1])
+        self._values = values.new_empty(*values.shape[:2], capacity, values.shape[-1])
+        self._keys[:, :, :length] = keys
+        self._values[:, :, :length] = values
         self._set_length(length)
 
     def _set_length(self, length: int) -> None:
@@ -47,20 +50,12 @@ class ReservedLayer(DynamicLayer):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Write the new positions after the filled ones (doubling the buffer if it is full)."""
         end = self.length + key_states.shape[-2]
-        if end > self.capacity:
-            self._grow(max(end, 2 * self.capacity))
+        if end > self.capacity:  # full: double the buffers
+            self._fill(self.keys, self.values, max(end, 2 * self.capacity))
         self._keys[:, :, self.length : end] = key_states
         self._values[:, :, self.length : end] = value_states
         self._set_length(end)
         return self.keys, self.values
-
-    def _grow(self, capacity: int) -> None:
-        keys, values = self.keys, self.values
-        self._keys = keys.new_empty(*keys.shape[:2], capacity, keys.shape[-1])
-        self._values = values.new_empty(*values.shape[:2], capacity, values.shape[-1])
-        self._keys[:, :, : self.length] = keys
-        self._values[:, :, : self.length] = values
-        self._set_length(self.length)
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
         """Keep only the rows `indices` (the buffer keeps its capacity)."""

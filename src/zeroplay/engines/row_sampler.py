@@ -132,6 +132,11 @@ class BatchSampler:
             counts = torch.zeros(len(self.rows), vocab_size, device=device)
             counts.scatter_add_(1, prompt_ids, prompt_mask.to(counts.dtype))
             self.seen = counts > 0
+        self._batch_flags()
+
+    def _batch_flags(self) -> None:
+        """Whole-batch shortcuts from the rows' settings (recomputed when rows are dropped)."""
+        params = [r.params for r in self.rows]
         self.any_greedy = any(p.temperature == 0 for p in params)
         self.all_greedy = all(p.temperature == 0 for p in params)
         self.longest_min_new = max(p.min_new_tokens for p in params)
@@ -144,10 +149,7 @@ class BatchSampler:
             setattr(self, name, getattr(self, name).index_select(0, index))
         if self.seen is not None:
             self.seen = self.seen.index_select(0, index)
-        params = [r.params for r in self.rows]
-        self.any_greedy = any(p.temperature == 0 for p in params)
-        self.all_greedy = all(p.temperature == 0 for p in params)
-        self.longest_min_new = max(p.min_new_tokens for p in params)
+        self._batch_flags()
 
     def log_probs(self, logits: torch.Tensor, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(sampling log-distribution, policy log-distribution), both (B, V), at decode `step`.

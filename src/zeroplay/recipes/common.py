@@ -6,6 +6,7 @@ Opening a run from them (accelerator, run directory, policies, trainer) is `zero
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Literal
 
@@ -110,3 +111,10 @@ class ControlSection(Strict):
     advantages, so the training signal is destroyed and everything else stays equal."""
 
     permute_rewards: bool = False
+
+    def stream(self, seed: int, *where: object) -> random.Random | None:
+        """The permutation stream of one training step (None unless this is the control run),
+        seeded by the run seed and where the step is, so a resumed run permutes alike."""
+        if not self.permute_rewards:
+            return None
+        return random.Random("/".join(["control", str(seed), *map(str, where)]))

@@ -57,7 +57,7 @@ Generator = Callable[[Scene, np.random.Generator], Question | None]
 Referable = tuple[int, dict[str, str]]  # an object's index and the filter that names it
 
 
-def _yes_no(value: bool) -> str:
+def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
@@ -98,7 +98,7 @@ def ask_exist(scene: Scene, rng: np.random.Generator) -> Question:
     objects = scene["objects"]
     flt = _random_filter(objects, rng, int(rng.integers(2, 4)), existing=rng.random() < 0.5)
     text = f"Are there any {phrase(flt, plural=True)}?"
-    return Question("exist", text, _yes_no(count(objects, flt) > 0), "yesno")
+    return Question("exist", text, yes_no(count(objects, flt) > 0), "yesno")
 
 
 def ask_query_attribute(scene: Scene, rng: np.random.Generator) -> Question | None:
@@ -125,14 +125,14 @@ def ask_compare_count(scene: Scene, rng: np.random.Generator) -> Question | None
     form = _pick(rng, ["more", "fewer", "same"])
     if form == "more":
         return Question(
-            "compare_count", f"Are there more {a} than {b}?", _yes_no(count_a > count_b), "yesno"
+            "compare_count", f"Are there more {a} than {b}?", yes_no(count_a > count_b), "yesno"
         )
     if form == "fewer":
         return Question(
-            "compare_count", f"Are there fewer {a} than {b}?", _yes_no(count_a < count_b), "yesno"
+            "compare_count", f"Are there fewer {a} than {b}?", yes_no(count_a < count_b), "yesno"
         )
     text = f"Are there the same number of {a} and {b}?"
-    return Question("compare_count", text, _yes_no(count_a == count_b), "yesno")
+    return Question("compare_count", text, yes_no(count_a == count_b), "yesno")
 
 
 def _two_referable(
@@ -157,7 +157,7 @@ def ask_compare_attribute(scene: Scene, rng: np.random.Generator) -> Question | 
     attribute = _pick(rng, free)
     same = objects[i][attribute] == objects[j][attribute]
     text = f"Does the {phrase(fi)} have the same {attribute} as the {phrase(fj)}?"
-    return Question("compare_attribute", text, _yes_no(same), "yesno")
+    return Question("compare_attribute", text, yes_no(same), "yesno")
 
 
 def ask_spatial(scene: Scene, rng: np.random.Generator) -> Question | None:
@@ -169,7 +169,7 @@ def ask_spatial(scene: Scene, rng: np.random.Generator) -> Question | None:
     # relationships[rel][j] lists the objects that are `rel` of object j (CLEVR's convention).
     holds = i in scene["relationships"][relation][j]
     text = f"Is the {phrase(fi)} {RELATION_PHRASES[relation]} the {phrase(fj)}?"
-    return Question("spatial", text, _yes_no(holds), "yesno")
+    return Question("spatial", text, yes_no(holds), "yesno")
 
 
 def ask_spatial_count(scene: Scene, rng: np.random.Generator) -> Question | None:

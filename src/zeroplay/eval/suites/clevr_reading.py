@@ -23,7 +23,7 @@ from typing import Any
 
 from zeroplay.data.clevr.vocab import ATTRIBUTES, attribute_values
 from zeroplay.eval.suites.clevr_language import SYNONYMS, count, matches
-from zeroplay.eval.suites.clevr_questions import COLOR_SYNONYMS, RELATION_PHRASES
+from zeroplay.eval.suites.clevr_questions import COLOR_SYNONYMS, RELATION_PHRASES, yes_no
 
 Scene = Mapping[str, Any]
 Filter = dict[str, str]
@@ -85,12 +85,10 @@ def noun_phrase(text: str) -> Filter | None:
     *adjectives, noun = words
     flt: Filter = {}
     singular = noun[:-1] if noun.endswith("s") else noun
-    if singular in _GENERIC_NOUNS:
-        pass
-    elif singular in _WORDS and _WORDS[singular][0] == "shape":
+    if singular not in _GENERIC_NOUNS:
+        if singular not in _WORDS or _WORDS[singular][0] != "shape":
+            return None
         flt["shape"] = _WORDS[singular][1]
-    else:
-        return None
     for word in adjectives:
         if word not in _WORDS:
             return None
@@ -109,10 +107,6 @@ def _normalise(question: str) -> str:
 def _referent(objects: Sequence[Mapping[str, Any]], flt: Filter) -> int | None:
     found = [i for i, obj in enumerate(objects) if matches(obj, flt)]
     return found[0] if len(found) == 1 else None
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
 
 
 def read_question(question: str, scene: Scene) -> Reading:
@@ -138,12 +132,12 @@ def _answer(
     if family == "count":
         return Reading(family, str(count(objects, a)))
     if family == "exist":
-        return Reading(family, _yes_no(count(objects, a) > 0))
+        return Reading(family, yes_no(count(objects, a) > 0))
     if family == "compare_count":
         first, second = count(objects, a), count(objects, b)
         form = groups.get("form")
         value = first > second if form == "more" else first < second if form else first == second
-        return Reading(family, _yes_no(value))
+        return Reading(family, yes_no(value))
     # the remaining families name objects with "the": each must be exactly one object
     referents = {key: _referent(objects, flt) for key, flt in phrases.items()}
     if family in ("spatial_count", "count_same"):  # "a" is a set there, not one object
@@ -161,7 +155,7 @@ def _answer(
         i, j = referents["a"], referents["b"]
         if i == j:
             return Reading(family, None, "compares an object with itself")
-        return Reading(family, _yes_no(objects[i][attribute] == objects[j][attribute]))  # type: ignore[index]
+        return Reading(family, yes_no(objects[i][attribute] == objects[j][attribute]))  # type: ignore[index]
     if family == "count_same":
         # CLEVR's same-attribute counts leave the named object itself out
         attribute, j = _attribute(groups["attr"]), referents["b"]
@@ -177,7 +171,7 @@ def _answer(
     if family == "spatial":
         if referents["a"] == j:
             return Reading(family, None, "relates an object to itself")
-        return Reading(family, _yes_no(referents["a"] in related))
+        return Reading(family, yes_no(referents["a"] in related))
     return Reading(family, str(sum(1 for i in related if matches(objects[i], a))))
 
 

@@ -32,7 +32,6 @@ one process gives. Files are written by the main process; phase markers are barr
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -286,10 +285,7 @@ class _Loop:
         began = time.perf_counter()
         (result,) = run_episodes(self.wrapped(engine), [play(Context(), batch, images, meta)])
         rollout_seconds = time.perf_counter() - began
-        control = None
-        if self.config.control.permute_rewards:
-            # The proof's control: a stream per phase step, so a resumed run permutes the same way.
-            control = random.Random(f"control/{self.config.run.seed}/{phase.name}/{k}")
+        control = self.config.control.stream(self.config.run.seed, phase.name, k)
         samples, stats = runtime.train_on_turns(
             trainer, role, result.turns, self.advantage, rank=self.rank, control=control
         )

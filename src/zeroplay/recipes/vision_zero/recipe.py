@@ -15,7 +15,6 @@ Running the same command again resumes from the last checkpoint. See docs/vision
 from __future__ import annotations
 
 import os
-import random
 import time
 from functools import cache
 from pathlib import Path
@@ -198,9 +197,8 @@ class VisionZeroRun:
         rollout_seconds = time.perf_counter() - start
 
         samples = [Sample.from_turn(t, episode=r.game_id) for r in results for t in r.turns]
-        if self.config.control.permute_rewards:
-            # The proof's control: a per-step stream, so a resumed run permutes the same way.
-            control = random.Random(f"control/{self.config.run.seed}/{self.step}/{self.rank}")
+        control = self.config.control.stream(self.config.run.seed, self.step, self.rank)
+        if control is not None:  # the proof's control run
             permute_rewards(samples, control)
         assign_advantages(samples, self.specs, self.baselines, self._gather)
         trained = [s for s in samples if self.controller.trains(s.stage)]

@@ -21,7 +21,6 @@ phase began, as in the released code.
 from __future__ import annotations
 
 import os
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -258,10 +257,7 @@ class _Loop:
         played = play(self, engine, name, iteration, step)
         rollout_seconds = time.perf_counter() - began
         episode = f"{name}/{step}"
-        control = None
-        if self.config.control.permute_rewards:
-            # The proof's control: a stream per phase step, so a resumed run permutes the same way.
-            control = random.Random(f"control/{self.config.run.seed}/{name}/{step}")
+        control = self.config.control.stream(self.config.run.seed, name, step)
         samples, stats = runtime.train_on_turns(
             self.trainer, role, played.turns, ADVANTAGE, episode, control=control
         )
