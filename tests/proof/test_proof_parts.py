@@ -157,8 +157,9 @@ def test_a_required_win_rate_below_the_bar_fails_the_proof():
 def test_silver_labels_are_checked_against_the_scene_where_the_question_reads(tmp_path):
     """Hand-counted: of 5 valid questions about one scene, 3 read back (one is ill-posed, one
     is not a generator form); 2 of those 3 labels are right, 1 of the 2 kept ones."""
-    from zeroplay.proof.result import iteration_rows
+    from zeroplay.proof.result import ITERATION_COLUMNS
     from zeroplay.proof.visplay import per_iteration_rows, silver_label_quality
+    from zeroplay.report.proof_panel import iteration_cells
 
     pictures = tmp_path / "pictures"
     pictures.mkdir()
@@ -207,7 +208,8 @@ def test_silver_labels_are_checked_against_the_scene_where_the_question_reads(tm
     phases = {"trained": {"1": {"label_kept": 4.0}}, "control": {}}
     rows = per_iteration_rows(phases, {"trained": quality, "control": {}})
     assert rows == [{"run": "trained", "iteration": 1, "label_kept": 4.0, **quality["1"]}]
-    (cells,) = iteration_rows({"recipe": "visplay", "details": {"per_iteration": rows}})
+    details = {"per_iteration": rows, "per_iteration_columns": ITERATION_COLUMNS["visplay"]}
+    (cells,) = iteration_cells({"details": details})[1]
     assert cells[:2] == ["trained", "1"] and cells[4] == "4" and cells[7] == "0.667"
 
 
@@ -252,7 +254,8 @@ def test_render_success_counts_svg_that_renders():
 
 def test_mm_zero_per_iteration_rows_come_from_the_runs_coevolution(tmp_path):
     from zeroplay.proof.mm_zero import coevolution, per_iteration_rows
-    from zeroplay.proof.result import iteration_rows
+    from zeroplay.proof.result import ITERATION_COLUMNS
+    from zeroplay.report.proof_panel import iteration_cells
 
     folder = tmp_path / "trained" / "data" / "iter_1"
     folder.mkdir(parents=True)
@@ -284,5 +287,6 @@ def test_mm_zero_per_iteration_rows_come_from_the_runs_coevolution(tmp_path):
             "solver_training_size": 4,
         }
     ]
-    (cells,) = iteration_rows({"recipe": "mm-zero", "details": {"per_iteration": rows}})
+    details = {"per_iteration": rows, "per_iteration_columns": ITERATION_COLUMNS["mm-zero"]}
+    (cells,) = iteration_cells({"details": details})[1]
     assert cells == ["trained", "1", "16", "12", "9", "5", "5", "4", "0.750", "-"]

@@ -40,7 +40,8 @@ def proof(
 
     from zeroplay.data.seed_spaces import SPAN
     from zeroplay.proof import mm_zero, vision_zero, visplay
-    from zeroplay.proof.result import ITERATION_COLUMNS, TABLE_HEADER, iteration_rows, table_rows
+    from zeroplay.proof.result import TABLE_HEADER, table_rows
+    from zeroplay.report.proof_panel import iteration_cells
 
     quiet_libraries()
     chosen = list(PROOFS) if recipe == "all" else [recipe]
@@ -53,18 +54,14 @@ def proof(
     ensure_model("toy")
     results = []
     for name in chosen:
-        if name == "visplay":
-            plan = visplay.Budget(iterations=steps)
-            plan = plan.quick() if quick else plan
-            result = visplay.prove(seed, root / name, plan, say=console.print)
-        elif name == "mm-zero":
-            sizes = mm_zero.Budget(iterations=steps)
-            sizes = sizes.quick() if quick else sizes
-            result = mm_zero.prove(seed, root / name, sizes, say=console.print)
-        else:
-            budget = vision_zero.Budget(steps=steps)
-            budget = budget.quick() if quick else budget
-            result = vision_zero.prove(seed, root / name, budget, say=console.print)
+        # --steps is Vision-Zero's training steps, the other proofs' iterations
+        module, budget = {
+            "vision-zero": (vision_zero, vision_zero.Budget(steps=steps)),
+            "visplay": (visplay, visplay.Budget(iterations=steps)),
+            "mm-zero": (mm_zero, mm_zero.Budget(iterations=steps)),
+        }[name]
+        budget = budget.quick() if quick else budget
+        result = module.prove(seed, root / name, budget, say=console.print)
         results.append(result.to_json())
     if len(results) > 1:
         (root / "proofs.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -76,11 +73,11 @@ def proof(
     wide = Console(width=max(console.width, 160))  # 9+ columns: never fold the numbers
     wide.print(table)
     for result in results:
-        rows = iteration_rows(result)
+        titles, rows = iteration_cells(result)
         if not rows:
             continue
         per_iteration = Table(title=f"{result['recipe']}: per iteration (seed {seed})")
-        for _, title, _ in ITERATION_COLUMNS[result["recipe"]]:
+        for title in titles:
             per_iteration.add_column(title)
         for row in rows:
             per_iteration.add_row(*row)

@@ -4,7 +4,7 @@ metric with paired-bootstrap intervals against the warm start and against the co
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from zeroplay.eval.scoring import ScoringSettings
 from zeroplay.eval.suites.common import SuiteOptions
 from zeroplay.eval.suites.registry import make_suite
 from zeroplay.models.loader import ModelSettings, load_policy
-from zeroplay.proof.result import ProofMetric
+from zeroplay.proof.result import ITERATION_COLUMNS, ProofMetric, ProofResult
 from zeroplay.proof.stats import paired_bootstrap
 from zeroplay.recipes.config_io import deep_merge, parse_overrides, read_preset, validate
 from zeroplay.rl.checkpoint import load_policy_from_run
@@ -70,6 +70,37 @@ def heldout_qa_suite(out: Path, seed: int, n: int) -> Path:
     if not suite.exists():
         make_suite("toy-qa", SuiteOptions(n=n, seed=seed, questions_per_image=2), suite)
     return suite
+
+
+def proof_result(
+    recipe: str,
+    seed: int,
+    out: Path,
+    started: float,
+    metrics: list[ProofMetric],
+    runs: dict[str, tuple[Any, float]],
+    **details: Any,
+) -> ProofResult:
+    """The proof's result with the details every proof records (its two runs' wall seconds and
+    folders) and the recipe's own `details`, written to `out/proof.json`. A `per_iteration`
+    table goes with its columns (`ITERATION_COLUMNS`), so readers need not know the recipe."""
+    if "per_iteration" in details:
+        details["per_iteration_columns"] = [list(c) for c in ITERATION_COLUMNS[recipe]]
+    result = ProofResult(
+        recipe=recipe,
+        seed=seed,
+        base_model=BASE_MODEL,
+        wall_seconds=time.perf_counter() - started,
+        metrics=metrics,
+        details={
+            "train_seconds": round(runs["trained"][1], 1),
+            "control_seconds": round(runs["control"][1], 1),
+            **details,
+            "runs": {"trained": "trained", "control": "control"},
+        },
+    )
+    result.write(out)
+    return result
 
 
 def proof_models(out: Path, policy: str | None = None) -> dict[str, tuple[Any, Any]]:
@@ -125,15 +156,11 @@ def own_prompt_outcomes(
 
 
 def paired_metric(
-    name: str,
-    primary: bool,
-    base: list[float],
-    trained: list[float],
-    control: list[float],
-    seed: int,
+    name: str, primary: bool, outcomes: Mapping[str, list[float]], seed: int
 ) -> ProofMetric:
-    """A metric over the same items for every model: trained - base and trained - control with
-    paired-bootstrap 95% intervals."""
+    """A metric over the same items for every model (`outcomes` of "base", "trained" and
+    "control"): trained - base and trained - control with paired-bootstrap 95% intervals."""
+    base, trained, control = (outcomes[k] for k in ("base", "trained", "control"))
     delta, lo, hi = paired_bootstrap(base, trained, seed=seed)
     vs, vlo, vhi = paired_bootstrap(control, trained, seed=seed + 1)
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731

@@ -45,16 +45,16 @@ from zeroplay.games.mm_zero.proposal import Proposal, parse_proposal_strict
 from zeroplay.games.mm_zero.seeds import seed_prompts
 from zeroplay.games.mm_zero.svg_code import extract_svg_code
 from zeroplay.proof.evaluation import (
-    BASE_MODEL,
     Say,
     hf_engine,
     own_prompt_outcomes,
     paired_metric,
     preset_config,
     proof_models,
+    proof_result,
     train_both,
 )
-from zeroplay.proof.result import ITERATION_COLUMNS, ProofResult
+from zeroplay.proof.result import ProofResult
 from zeroplay.recipes.mm_zero import Config, train
 
 RECIPE = "mm-zero"
@@ -244,45 +244,32 @@ def prove(
         paired_metric(
             "solver accuracy (held-out chart-qa, MM-Zero's prompt)",
             True,
-            solver["base"],
-            solver["trained"],
-            solver["control"],
+            solver,
             seed,
         ),
         paired_metric(
             "CodeGen render success (held-out chart proposals)",
             False,
-            rendered["base"],
-            rendered["trained"],
-            rendered["control"],
+            rendered,
             seed + 10,
         ),
         paired_metric(
             "Proposer valid-proposal rate (seed rows)",
             False,
-            valid["base"],
-            valid["trained"],
-            valid["control"],
+            valid,
             seed + 20,
         ),
     ]
     co = {run: coevolution(out / run) for run in ("trained", "control")}
-    result = ProofResult(
-        recipe=RECIPE,
-        seed=seed,
-        base_model=BASE_MODEL,
-        wall_seconds=time.perf_counter() - started,
-        metrics=metrics,
-        details={
-            "train_seconds": round(runs["trained"][1], 1),
-            "control_seconds": round(runs["control"][1], 1),
-            "iterations": runs["trained"][0].iterations,
-            "coevolution": co,
-            "per_iteration": per_iteration_rows(co),
-            "per_iteration_columns": [list(c) for c in ITERATION_COLUMNS[RECIPE]],
-            "eval_seeds": {"chart_qa": eval_seed(seed, CHART_SLOT)},
-            "runs": {"trained": "trained", "control": "control"},
-        },
+    return proof_result(
+        RECIPE,
+        seed,
+        out,
+        started,
+        metrics,
+        runs,
+        iterations=runs["trained"][0].iterations,
+        coevolution=co,
+        per_iteration=per_iteration_rows(co),
+        eval_seeds={"chart_qa": eval_seed(seed, CHART_SLOT)},
     )
-    result.write(out)
-    return result

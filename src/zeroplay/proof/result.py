@@ -125,8 +125,8 @@ TABLE_HEADER = [
 ]
 
 
-# Per recipe: (key in a `details.per_iteration` row, column title, whether it is a count);
-# missing or NaN values print as "-"
+# Per recipe: (key in a `details.per_iteration` row, column title, whether it is a count),
+# written into proof.json beside the rows (`details.per_iteration_columns`)
 ITERATION_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "visplay": (
         ("run", "run", False),
@@ -154,21 +154,3 @@ ITERATION_COLUMNS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("solvability", "solvability", False),
     ),
 }
-
-
-def _cell(value: Any, is_count: bool) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "-"
-    if isinstance(value, str):
-        return value
-    return f"{value:.0f}" if is_count else f"{value:.3f}"
-
-
-def iteration_rows(result: dict[str, Any]) -> list[list[str]]:
-    """The per-iteration table of a proof (model output per phase, silver-label quality), one
-    row per run and iteration; empty when the proof has none."""
-    columns = ITERATION_COLUMNS.get(result.get("recipe", ""), ())
-    return [
-        [_cell(row.get(key), is_count) for key, _, is_count in columns]
-        for row in result.get("details", {}).get("per_iteration", [])
-    ]

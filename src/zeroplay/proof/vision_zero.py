@@ -30,13 +30,13 @@ from zeroplay.games.protocol import Context
 from zeroplay.games.vision_zero import VisionZeroGameConfig, play_game
 from zeroplay.games.vision_zero.config import TurnSampling
 from zeroplay.proof.evaluation import (
-    BASE_MODEL,
     Say,
     heldout_qa_suite,
     hf_engine,
     paired_metric,
     preset_config,
     proof_models,
+    proof_result,
     qa_outcomes,
     train_both,
 )
@@ -246,28 +246,20 @@ def prove(
         paired_metric(
             "decision accuracy (held-out pairs, warm-start clues)",
             True,
-            decisions["base"],
-            decisions["trained"],
-            decisions["control"],
+            decisions,
             seed,
         ),
         winrate_metric(wins["trained"], wins["control"], seed),
-        paired_metric("toy-qa accuracy", False, qa["base"], qa["trained"], qa["control"], seed),
+        paired_metric("toy-qa accuracy", False, qa, seed),
     ]
-    result = ProofResult(
-        recipe=RECIPE,
-        seed=seed,
-        base_model=BASE_MODEL,
-        wall_seconds=time.perf_counter() - started,
-        metrics=metrics,
-        details={
-            "train_seconds": round(runs["trained"][1], 1),
-            "control_seconds": round(runs["control"][1], 1),
-            "steps": config.schedule.steps,
-            "games_per_step": config.schedule.games_per_step,
-            "eval_seeds": {"pairs": eval_seed(seed, 0), "toy_qa": eval_seed(seed, 1)},
-            "runs": {"trained": "trained", "control": "control"},
-        },
+    return proof_result(
+        RECIPE,
+        seed,
+        out,
+        started,
+        metrics,
+        runs,
+        steps=config.schedule.steps,
+        games_per_step=config.schedule.games_per_step,
+        eval_seeds={"pairs": eval_seed(seed, 0), "toy_qa": eval_seed(seed, 1)},
     )
-    result.write(out)
-    return result

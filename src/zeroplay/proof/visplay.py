@@ -31,17 +31,17 @@ from zeroplay.engines.request import ChatRequest, SamplingParams
 from zeroplay.eval.suites.clevr_reading import read_question, same_answer
 from zeroplay.games.visplay.prompts import reasoner_request
 from zeroplay.proof.evaluation import (
-    BASE_MODEL,
     Say,
     heldout_qa_suite,
     own_prompt_outcomes,
     paired_metric,
     preset_config,
     proof_models,
+    proof_result,
     qa_outcomes,
     train_both,
 )
-from zeroplay.proof.result import ITERATION_COLUMNS, ProofResult
+from zeroplay.proof.result import ProofResult
 from zeroplay.recipes.visplay import Config, train
 
 RECIPE = "visplay"
@@ -229,41 +229,29 @@ def prove(
         paired_metric(
             "reasoner accuracy (held-out toy-qa, VisPlay's prompt)",
             True,
-            own["base"],
-            own["trained"],
-            own["control"],
+            own,
             seed,
         ),
         paired_metric(
             "toy-qa accuracy (evaluation prompt)",
             False,
-            harness["base"],
-            harness["trained"],
-            harness["control"],
+            harness,
             seed + 10,
         ),
     ]
     say(f"{RECIPE}: checking the silver labels against the scenes' ground truth ...")
     phases = {run: phase_counts(out / run) for run in ("trained", "control")}
     silver = {run: silver_label_quality(out / run, pictures) for run in ("trained", "control")}
-    config = runs["trained"][0]
-    result = ProofResult(
-        recipe=RECIPE,
-        seed=seed,
-        base_model=BASE_MODEL,
-        wall_seconds=time.perf_counter() - started,
-        metrics=metrics,
-        details={
-            "train_seconds": round(runs["trained"][1], 1),
-            "control_seconds": round(runs["control"][1], 1),
-            "iterations": config.schedule.iterations,
-            "phases": phases,
-            "silver_labels": silver,
-            "per_iteration": per_iteration_rows(phases, silver),
-            "per_iteration_columns": [list(c) for c in ITERATION_COLUMNS[RECIPE]],
-            "eval_seeds": {"toy_qa": eval_seed(seed, 1)},
-            "runs": {"trained": "trained", "control": "control"},
-        },
+    return proof_result(
+        RECIPE,
+        seed,
+        out,
+        started,
+        metrics,
+        runs,
+        iterations=runs["trained"][0].schedule.iterations,
+        phases=phases,
+        silver_labels=silver,
+        per_iteration=per_iteration_rows(phases, silver),
+        eval_seeds={"toy_qa": eval_seed(seed, 1)},
     )
-    result.write(out)
-    return result

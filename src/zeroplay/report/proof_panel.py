@@ -71,26 +71,35 @@ def proof_table(result: dict[str, Any]) -> str:
 
 def _iteration_cell(value: Any, is_count: bool) -> str:
     if value is None or (isinstance(value, float) and value != value):
-        return "–"
+        return "-"
     if isinstance(value, str):
-        return esc(value)
-    return esc(f"{value:.0f}") if is_count else fmt(value)
+        return value
+    return f"{value:.0f}" if is_count else f"{value:.3f}"
 
 
-def iteration_table(result: dict[str, Any]) -> str:
-    """The proof's per-iteration table (model output per phase, silver-label quality or the
-    co-evolution funnel) from `details.per_iteration` and the columns the proof wrote beside
-    it; "" when the proof has none."""
+def iteration_cells(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The proof's per-iteration table as plain text (column titles, rows) from
+    `details.per_iteration` and the columns the proof wrote beside it (model output per phase,
+    silver-label quality or the co-evolution funnel); no rows when the proof has none. Missing
+    or NaN values are "-". `zeroplay proof` prints it, the report shows it."""
     details = result.get("details", {})
     rows = details.get("per_iteration") or []
     columns = details.get("per_iteration_columns") or []
     if not rows or not columns:
-        return ""
+        return [], []
     cells = [
         [_iteration_cell(row.get(key), bool(count)) for key, _, count in columns] for row in rows
     ]
+    return [title for _, title, _ in columns], cells
+
+
+def iteration_table(result: dict[str, Any]) -> str:
+    """The per-iteration table as HTML; "" when the proof has none."""
+    titles, rows = iteration_cells(result)
+    if not rows:
+        return ""
     caption = f"{result['recipe']}, seed {result['seed']}: per iteration"
-    return table([title for _, title, _ in columns], cells, caption=caption)
+    return table(titles, [[esc(cell) for cell in row] for row in rows], caption=caption)
 
 
 def proof_plot(result: dict[str, Any]) -> Plot:
