@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from zeroplay.engines.hf import HFEngine
+    from zeroplay.engines.hf import DROP_FINISHED_EVERY, HFEngine
     from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
     from zeroplay.models.loader import ModelSettings, load_policy
 
@@ -50,7 +50,7 @@ def main() -> None:
         )
         for i, (n, picture) in enumerate(zip(lengths, pictures, strict=True))
     ]
-    settings = {"dropped": 4, "kept idle": 0}
+    settings = {"dropped": DROP_FINISHED_EVERY, "kept idle": 0}
     times: dict[str, list[float]] = {name: [] for name in settings}
     tokens: dict[str, list[list[int]]] = {}
     HFEngine(model, processor).generate(requests[:2])  # warm-up

@@ -61,14 +61,15 @@ from zeroplay.games.vision_zero.prompts import clue_prompt, observer_prompt
 from zeroplay.games.vision_zero.result import ClueTurn
 from zeroplay.games.vision_zero.roles import ROLE_CIVILIAN, ROLE_SPY
 from zeroplay.games.visplay.prompts import QUESTIONER_INSTRUCTION, REASONER_PROMPT
+from zeroplay.recipes.mm_zero.images import fit_pixels
 from zeroplay.toy.mm_zero_records import (
     chart_item,
     chart_records,
     codegen_reply,
-    fit_picture,
     proposal_text,
     solver_reply,
 )
+from zeroplay.toy.records import prompt_record
 from zeroplay.toy.visplay_records import (
     VISPLAY_TYPES,
     questioner_record,
@@ -123,18 +124,6 @@ class _Written:
     finish_reason: str = "stop"
 
 
-def _record(image: str, prompt: str, answer: str) -> dict[str, Any]:
-    return {
-        "messages": [
-            {
-                "role": "user",
-                "content": [{"type": "image", "image": image}, {"type": "text", "text": prompt}],
-            },
-            {"role": "assistant", "content": [{"type": "text", "text": answer}]},
-        ]
-    }
-
-
 def _save(image: np.ndarray, path: Path) -> str:
     Image.fromarray(image).save(path)
     return path.name
@@ -161,7 +150,7 @@ def _described_scene(
     scene, visibility = sample_visible_scene(rng, TOY_SCENE)
     name = _save(renderer().render(scene), path)
     prompt = DESCRIBE_PROMPTS[int(rng.integers(len(DESCRIBE_PROMPTS)))]
-    return scene, visibility, name, _record(name, prompt, f"\\boxed{{{describe(scene)}}}")
+    return scene, visibility, name, prompt_record(prompt, f"\\boxed{{{describe(scene)}}}", name)
 
 
 def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, Any]]:
@@ -177,7 +166,7 @@ def scene_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, 
             answer=question.answer,
             answer_type=question.answer_type,
         )
-        records.append(_record(name, prompt_text(item), f"\\boxed{{{question.answer}}}"))
+        records.append(prompt_record(prompt_text(item), f"\\boxed{{{question.answer}}}", name))
     if spec.visplay_records:
         # drawn after the records above, so those stay as earlier revisions had them
         extra = ask_about_scene(spec_json, rng, 4)
@@ -232,17 +221,17 @@ def pair_records(index: int, folder: Path, spec: CorpusSpec) -> list[dict[str, A
     is_spy = speaker == spy
     own = describe(scenes[is_spy])  # the speaker's answer: its own picture, whole
     records = [
-        _record(
-            modified if is_spy else original,
+        prompt_record(
             clue_prompt(game, speaker, 1, is_spy, turns[: speaker - 1]),
             f"\\boxed{{{own}}}",
+            modified if is_spy else original,
         )
     ]
     for k in range(spec.decisions_per_pair):
         if k:  # a fresh game on the same pictures: another spy seat, other clues
             spy = rng.randint(1, game.n_players)
             turns = _templated_turns(scenes, spy, rng, spec)
-        records.append(_record(original, observer_prompt(game, turns), f"\\boxed{{{spy}}}"))
+        records.append(prompt_record(observer_prompt(game, turns), f"\\boxed{{{spy}}}", original))
     return records
 
 
@@ -309,7 +298,7 @@ def mm_zero_corpus_records(
         image = None
         if result.ok and result.image is not None:
             image = _save(
-                np.asarray(fit_picture(result.image.convert("RGB"), TOY_MAX_PIXELS)),
+                np.asarray(fit_pixels(result.image.convert("RGB"), None, TOY_MAX_PIXELS)),
                 folder / f"chart_{index:06d}.png",
             )
         records.extend(chart_records(item, rows[index % len(rows)], image))

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from zeroplay.data.charts.caption import chart_caption
 from zeroplay.data.charts.spec import ChartSpec, sample_spec
@@ -27,6 +26,7 @@ from zeroplay.eval.suites.chart_questions import ask_about_chart
 from zeroplay.games.mm_zero.prompts import codegen_prompt, proposer_prompt, solver_prompt
 from zeroplay.games.mm_zero.proposal import Proposal
 from zeroplay.games.mm_zero.seeds import SeedPrompt
+from zeroplay.toy.records import prompt_record
 
 MAX_BARS = 4  # longer charts make CodeGen records too long for the toy's budget
 
@@ -81,47 +81,14 @@ def solver_reply(proposal: Proposal) -> str:
     )
 
 
-def _text_record(prompt: str, answer: str) -> dict[str, Any]:
-    return {
-        "messages": [
-            {"role": "user", "content": [{"type": "text", "text": prompt}]},
-            {"role": "assistant", "content": [{"type": "text", "text": answer}]},
-        ]
-    }
-
-
 def chart_records(item: ChartItem, seed: SeedPrompt, image: str | None) -> list[dict[str, Any]]:
     """The Proposer and CodeGen records of `item`, and its Solver record on `image` (the
     rendered SVG, a path relative to the corpus) when it rendered."""
     records = [
-        _text_record(proposer_prompt(seed.text), proposal_text(item.proposal)),
-        _text_record(codegen_prompt(item.proposal), codegen_reply(item.svg)),
+        prompt_record(proposer_prompt(seed.text), proposal_text(item.proposal)),
+        prompt_record(codegen_prompt(item.proposal), codegen_reply(item.svg)),
     ]
     if image is not None:
-        records.append(
-            {
-                "messages": [
-                    {
-                        "role": "user",
-                        "content": [
-                            {"type": "image", "image": image},
-                            {"type": "text", "text": solver_prompt(item.proposal.easy_question)},
-                        ],
-                    },
-                    {
-                        "role": "assistant",
-                        "content": [{"type": "text", "text": solver_reply(item.proposal)}],
-                    },
-                ]
-            }
-        )
+        question = solver_prompt(item.proposal.easy_question)
+        records.append(prompt_record(question, solver_reply(item.proposal), image))
     return records
-
-
-def fit_picture(image: Image.Image, max_pixels: int) -> Image.Image:
-    """Scale a render down (keeping its aspect) to at most `max_pixels` pixels."""
-    pixels = image.width * image.height
-    if pixels <= max_pixels:
-        return image
-    scale = (max_pixels / pixels) ** 0.5
-    return image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))

@@ -14,6 +14,7 @@ from typing import Any
 
 from zeroplay.eval.suites.clevr_questions import Question
 from zeroplay.games.visplay.prompts import questioner_messages, reasoner_messages
+from zeroplay.toy.records import chat_record
 
 # CLEVR answer kinds that are one of VisPlay's question types: counts are numerical, yes/no
 # questions are VisPlay's two-option multiple choice. Attribute questions ("What colour is ...?")
@@ -35,24 +36,10 @@ def questioner_reply(question: Question) -> str:
     )
 
 
-def _chat_record(messages: list[dict[str, Any]], image: str, answer: str) -> dict[str, Any]:
-    """An SFT record: the prompt's chat with its one image placeholder naming `image`, then the
-    assistant's `answer`."""
-    turns = []
-    for message in messages:
-        content = [
-            {"type": "image", "image": image} if part.get("type") == "image" else dict(part)
-            for part in message["content"]
-        ]
-        turns.append({"role": message["role"], "content": content})
-    turns.append({"role": "assistant", "content": [{"type": "text", "text": answer}]})
-    return {"messages": turns}
-
-
 def questioner_record(image: str, question: Question) -> dict[str, Any]:
     """The questioner's turn on `image`, answered with `question` in VisPlay's format."""
-    return _chat_record(
-        questioner_messages("consistent", "train"), image, questioner_reply(question)
+    return chat_record(
+        questioner_messages("consistent", "train"), questioner_reply(question), image
     )
 
 
@@ -61,4 +48,4 @@ def reasoner_record(image: str, question: Question) -> dict[str, Any]:
     messages = reasoner_messages(
         question.text, VISPLAY_TYPES.get(question.answer_type, ""), "consistent", "train"
     )
-    return _chat_record(messages, image, f"\\boxed{{{question.answer}}}")
+    return chat_record(messages, f"\\boxed{{{question.answer}}}", image)
