@@ -66,16 +66,26 @@ def test_loss_is_on_assistant_tokens_only(tmp_path, tiny_qwen):
     assert not example.targets[ids == image_id].any()
 
 
-def _config(data, mode="shared", steps_epochs=2.0, save_every=2, loss_average="token"):
+def _config(
+    data,
+    mode="shared",
+    steps_epochs=2.0,
+    save_every=2,
+    loss_average="token",
+    batch_size=3,
+    micro_batch_tokens=None,
+    lr=1e-2,
+):
     return Config.model_validate(
         {
             "model": {"name": "tiny", "mode": mode, "device": "cpu", "dtype": "float32"},
             "run": {"seed": 0, "save_every": save_every, "keep_last": 3},
             "data": {"path": str(data)},
             "train": {
-                "optim": {"lr": 1e-2, "schedule": "cosine", "warmup_ratio": 0.0},
-                "batch_size": 3,
+                "optim": {"lr": lr, "schedule": "cosine", "warmup_ratio": 0.0},
+                "batch_size": batch_size,
                 "micro_batch_size": 2,
+                "micro_batch_tokens": micro_batch_tokens,
                 "epochs": steps_epochs,
                 "loss_average": loss_average,
             },

@@ -58,6 +58,7 @@ MAIN_SWITCHES = {
         "train.epochs": "passes over the data (fractions allowed)",
         "train.batch_size": "records per optimizer step over all processes",
         "train.micro_batch_size": "records per forward/backward pass",
+        "train.micro_batch_tokens": "also cap a pass at this many padded tokens (null: no cap)",
         "data.max_length": "refuse records longer than this many tokens",
     },
 }

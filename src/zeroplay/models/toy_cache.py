@@ -14,7 +14,7 @@ from zeroplay.models.tiny import cache_dir
 
 TOY_NAME = "toy"
 # Bump when the toy's recipe (corpus, sizes, training) changes: a new folder, a new build.
-TOY_REVISION = 8
+TOY_REVISION = 9
 
 
 def toy_path() -> Path:

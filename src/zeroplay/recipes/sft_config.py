@@ -29,6 +29,12 @@ class SftTrainSection(Strict):
     optim: OptimConfig = OptimConfig(lr=1e-4, schedule="cosine", warmup_ratio=0.05)
     batch_size: int = Field(16, ge=1, description="records per optimizer step, all ranks")
     micro_batch_size: int = Field(8, ge=1, description="records per forward/backward pass")
+    micro_batch_tokens: int | None = Field(
+        None,
+        ge=8,
+        description="also cap a pass at this many padded tokens (records x the longest); a "
+        "batch's records go longest first, so long and short records pad among their own kind",
+    )
     epochs: float = Field(1.0, gt=0, description="passes over the data (fractions allowed)")
     loss_average: Literal["token", "record"] = Field(
         "token",
