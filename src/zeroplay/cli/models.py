@@ -52,9 +52,10 @@ def toy(
     """Build the `toy` VLM offline (once, cached) and print where it is.
 
     A Qwen2.5-VL-architecture model (head size 32) trained from scratch with `zeroplay train
-    sft` on scenes, questions and Vision-Zero game turns that zeroplay generates (warm-start
-    seeds only, disjoint from every evaluation seed). About 12 minutes on 2 idle CPU cores; the same
-    version and seed give the same weights on the same machine. Usable wherever a model is named.
+    sft` on scenes, questions, charts and the three games' turns that zeroplay generates
+    (warm-start seeds only, disjoint from every evaluation seed). About 15 minutes on 2 idle CPU
+    cores; the same version and seed give the same weights on the same machine. Usable wherever
+    a model is named.
     """
     from zeroplay.cli.toy_model import ensure_model
     from zeroplay.models.toy_cache import toy_path

@@ -12,8 +12,8 @@ def ensure_model(name: str) -> None:
     if name != TOY_NAME or toy_is_built():
         return
     console.print(
-        "[bold]building the toy model[/] once (about 12 minutes on 2 idle CPU cores): a small "
-        "Qwen2.5-VL trained from scratch on generated scenes; cached at "
+        "[bold]building the toy model[/] once (about 15 minutes on 2 idle CPU cores): a small "
+        "Qwen2.5-VL trained from scratch on generated scenes and charts; cached at "
         f"{toy_path()}"
     )
     from zeroplay.toy.build import cached_toy

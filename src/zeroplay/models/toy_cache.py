@@ -35,7 +35,7 @@ def built_toy_path() -> Path:
     if not toy_is_built():
         raise ToyNotBuiltError(
             "the 'toy' model is not built on this machine yet: run `zeroplay models toy` "
-            "(about 12 minutes on 2 idle CPU cores, once; cached under "
+            "(about 15 minutes on 2 idle CPU cores, once; cached under "
             f"{toy_path().parent})"
         )
     return toy_path()
