@@ -8,9 +8,6 @@ and gathered back, and each rank trains the samples it generated (`runtime.Shard
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from numbers import Number
 from pathlib import Path
 
@@ -19,22 +16,13 @@ import torch
 from mm_zero_ranks import recording_samples
 from test_mm_zero_run import _adapters, _metrics, scripted_texts, small_config
 
+from process_launch import run_script
 from zeroplay import runtime
 from zeroplay.recipes.mm_zero import RunHooks, train
 
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("mm_zero_ranks.py")
-
-
-def _launch_two_ranks(out: Path) -> None:
-    path = os.pathsep.join(filter(None, [str(SCRIPT.parent), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=path)
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-    cmd += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
-    cmd += ["--dynamo_backend", "no", str(SCRIPT), str(out)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def _files(run: Path) -> dict[str, bytes]:
@@ -65,7 +53,7 @@ def runs(tmp_path_factory):
         train(small_config(), root / "one", hooks=RunHooks(wrap_engine=scripted_texts))
     finally:
         patch.undo()
-    _launch_two_ranks(root / "two")
+    run_script(SCRIPT, root / "two")
     return root, steps
 
 

@@ -3,9 +3,6 @@ unchanged by the grouping, and ranks with different pass counts kept in step."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from hypothesis import strategies as st
 from sft_ranks import recording_gradients, step_losses
 from test_sft import _config, _write_data
 
+from process_launch import run_script
 from zeroplay.recipes.sft import SftRun, length_micro_batches
 
 
@@ -77,21 +75,8 @@ def test_two_ranks_with_unequal_passes_equal_one_process(tmp_path):
     """Records of different lengths under a tight token cap give the two ranks different
     numbers of passes in a step; the short rank runs zero-weight passes, and the result equals
     one process."""
-    path = os.pathsep.join(filter(None, [str(SCRIPT.parent), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=path)
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-    cmd += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
-    cmd += ["--dynamo_backend", "no", str(SCRIPT), str(tmp_path / "two")]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    single = subprocess.run(
-        [sys.executable, str(SCRIPT), str(tmp_path / "one")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert single.returncode == 0, single.stderr[-3000:]
+    run_script(SCRIPT, tmp_path / "two")
+    run_script(SCRIPT, tmp_path / "one", world=1)
     passes = torch.load(tmp_path / "two" / "passes.pt")
     assert any(len(set(step)) > 1 for step in passes), f"no step's ranks differ: {passes}"
     assert torch.load(tmp_path / "two" / "losses.pt") == pytest.approx(

@@ -5,13 +5,12 @@ every game in the global order)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from process_launch import run_script
 
 SCRIPT = textwrap.dedent(
     """
@@ -51,13 +50,7 @@ SCRIPT = textwrap.dedent(
 def test_two_ranks_agree_on_stage_baselines_and_weights(tmp_path):
     script = tmp_path / "two_ranks.py"
     script.write_text(SCRIPT)
-    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=path)
-    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-    cmd += ["--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no"]
-    cmd += ["--dynamo_backend", "no", str(script), str(tmp_path / "run")]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_script(script, tmp_path / "run", import_from=Path(__file__).parent)
 
     ranks = json.loads((tmp_path / "run" / "ranks.json").read_text())
     assert [r["rank"] for r in ranks] == [0, 1]

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
+from process_launch import run_script
+
 SCRIPT = Path(__file__).with_name("dp_equivalence.py")
 
 
 def _run(out: Path, world: int) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    if world == 1:
-        cmd = [sys.executable, str(SCRIPT), str(out)]
-    else:
-        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-        cmd += ["--num_processes", str(world), "--num_machines", "1"]
-        cmd += ["--mixed_precision", "no", "--dynamo_backend", "no", str(SCRIPT), str(out)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    run_script(SCRIPT, out, world=world, timeout=300)
     return torch.load(out / f"grads_w{world}.pt", weights_only=False)
 
 
