@@ -19,7 +19,7 @@ What the main corpus teaches (each record a user turn with one image, and an ans
 - the VisPlay game's formats (`visplay_records`): a questioner reply in its three tags and a
   reasoner answer under its own prompt (these two put the instruction before the image, as
   VisPlay's prompts do);
-- optionally (`mm_zero_charts`, off in the shipped build) MM-Zero's formats on bar charts
+- since revision 9 (`mm_zero_charts`, 300 charts) MM-Zero's formats on bar charts
   (`mm_zero_records`): a Proposer's six tags, a CodeGen's SVG, a Solver's boxed answer.
 
 Headroom by design: the warm start plays naively (the spy describes its own, different picture;
