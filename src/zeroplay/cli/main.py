@@ -28,8 +28,13 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(models_cmd.app, name="models")
 app.command("generate")(generate_cmd.generate)
-app.command("report")(report_cmd.report)
-app.command("proof")(proof_cmd.proof)
+# The command list shows a docstring's first paragraph with its line breaks; these two are long.
+app.command("report", short_help="Write a run's HTML report: curves, panels, tables, replays.")(
+    report_cmd.report
+)
+app.command(
+    "proof", short_help="Show on held-out ground truth whether a recipe improves the toy VLM."
+)(proof_cmd.proof)
 
 
 def _version(value: bool) -> None:
