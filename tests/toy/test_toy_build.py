@@ -161,3 +161,19 @@ def test_bar_chart_svg_refuses_other_charts():
 
     with pytest.raises(ValueError, match="single-series bar"):
         bar_chart_svg(sample_spec(np.random.default_rng(0), "pie"))
+
+
+@pytest.mark.parametrize(
+    ("recipe", "preset", "section"),
+    [
+        ("vision-zero", "toy", "data"),
+        ("vision-zero", "proof", "data"),
+        ("visplay", "proof", "data"),
+        ("mm-zero", "proof", "render"),
+    ],
+)
+def test_toy_presets_keep_pictures_at_the_toys_budget(recipe, preset, section):
+    from zeroplay.recipes.config_io import read_preset
+    from zeroplay.toy.corpus import TOY_MAX_PIXELS
+
+    assert read_preset(recipe, preset)[section]["max_pixels"] == TOY_MAX_PIXELS

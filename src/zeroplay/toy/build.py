@@ -26,7 +26,13 @@ from typing import Any
 from zeroplay.models.tiny import QWEN_SPECIALS, qwen_vl_model, qwen_vl_processor
 from zeroplay.models.tiny_corpus import corpus_text
 from zeroplay.models.toy_cache import toy_is_built, toy_path
-from zeroplay.toy.corpus import CorpusSpec, corpus_texts, write_corpus, write_grounding_corpus
+from zeroplay.toy.corpus import (
+    TOY_MAX_PIXELS,
+    CorpusSpec,
+    corpus_texts,
+    write_corpus,
+    write_grounding_corpus,
+)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -123,7 +129,7 @@ def init_model(spec: ToySpec, tokenizer: Any, out: Path) -> None:
     model = qwen_vl_model(spec, tokenizer)
     _match_image_scale(model, spec.seed)
     # 168x126 scenes become 168x112 (6x4 = 24 merged image tokens); never more than 168x168.
-    processor = qwen_vl_processor(tokenizer, 56 * 56, 168 * 168)
+    processor = qwen_vl_processor(tokenizer, 56 * 56, TOY_MAX_PIXELS)
     model.save_pretrained(out)
     processor.save_pretrained(out)
 

@@ -274,8 +274,9 @@ def write_corpus(
     return _write_jsonl(folder, records)
 
 
-# the toy's picture budget (the recipes' max_pixels for it): renders are scaled to fit
-TOY_MAX_PIXELS = 28224
+# The toy's picture budget, 168 x 168: its processor's max_pixels, what chart renders are scaled
+# to fit, and the max_pixels of the presets that run on the toy (tests/toy checks they agree).
+TOY_MAX_PIXELS = 168 * 168
 
 
 def mm_zero_corpus_records(

@@ -1,5 +1,5 @@
-"""One supervised chat record: a prompt's messages with their image placeholders naming a file
-of the corpus, then the assistant's answer (the format `zeroplay train sft` reads)."""
+"""One supervised chat record: a prompt's messages, each image part naming a file of the
+corpus, then the assistant's answer (the format `zeroplay train sft` reads)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zeroplay.engines.request import user_message
 def chat_record(
     messages: Sequence[dict[str, Any]], answer: str, image: str | None = None
 ) -> dict[str, Any]:
-    """`messages` (their image placeholders naming `image`) then the assistant's `answer`."""
+    """`messages`, each image part naming the file `image`, then the assistant's `answer`."""
     turns = []
     for message in messages:
         content = [
