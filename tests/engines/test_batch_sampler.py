@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from zeroplay.engines.hf import HFEngine
+from zeroplay.engines.lean_decode import LeanDecoder
 from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
 from zeroplay.engines.row_sampler import BatchSampler, RowState, inverse_cdf_sample
 
@@ -193,9 +194,11 @@ def test_keep_subsets_every_per_row_setting():
         assert torch.equal(full[[0, 2]], kept)
 
 
-def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen):
+@pytest.mark.parametrize("lean", [False, True])
+def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen, lean, monkeypatch):
     """Rows that stop early are dropped from the decode batch; every row's tokens and logprobs
-    are those of a decode that keeps idle rows to the end."""
+    are those of a decode that keeps idle rows to the end (with the model's own forward, and
+    with the lean decode step, which must drop its rotary rows with the cache's)."""
     model, processor = tiny_qwen
     reqs = [
         ChatRequest(
@@ -210,11 +213,18 @@ def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen):
     def on_language(module, args, kwargs):
         widths.append(int(kwargs["inputs_embeds"].shape[0]))
 
+    lean_step = LeanDecoder.step
+
+    def counted_step(self, tokens, *args, **kwargs):
+        widths.append(int(tokens.shape[0]))
+        return lean_step(self, tokens, *args, **kwargs)
+
+    monkeypatch.setattr(LeanDecoder, "step", counted_step)
     hook = model.model.language_model.register_forward_pre_hook(on_language, with_kwargs=True)
     try:
-        dropped = HFEngine(model, processor).generate(reqs)
+        dropped = HFEngine(model, processor, lean_decode=lean).generate(reqs)
         decode_widths, widths[:] = widths[1:], []
-        kept = HFEngine(model, processor, drop_finished_every=0).generate(reqs)
+        kept = HFEngine(model, processor, drop_finished_every=0, lean_decode=lean).generate(reqs)
         kept_widths = widths[1:]
     finally:
         hook.remove()

@@ -4,7 +4,8 @@ Requests are prepared once (chat template + processor), expanded to one row per 
 by policy (LoRA adapter), sorted by prompt length and cut into chunks whose padded token count
 stays under `token_budget`, so memory is bounded whatever the batch. Each chunk prefills every
 distinct prompt once (vision tower included) and forks its KV cache for that prompt's samples,
-then decodes with explicit position ids (`zeroplay.models.positions`). Sampling happens in
+then decodes with explicit position ids (`zeroplay.models.positions`), through `LeanDecoder`
+where the architecture allows (the model's own forward otherwise). Sampling happens in
 `BatchSampler` (per-row settings and seeds as batched tensor ops, exact logprobs).
 """
 
@@ -20,10 +21,11 @@ import torch
 
 from zeroplay.engines.base import Completion
 from zeroplay.engines.kv_reserve import reserve_cache
+from zeroplay.engines.lean_decode import LeanDecoder
 from zeroplay.engines.request import ChatRequest
 from zeroplay.engines.row_sampler import BatchSampler, RowState
 from zeroplay.models.batching import PreparedPrompt, collate_prompts
-from zeroplay.models.positions import prompt_positions, step_positions
+from zeroplay.models.positions import decode_positions, prompt_positions, step_positions
 
 PolicySwitch = Callable[[str], AbstractContextManager[Any]]
 
@@ -142,6 +144,7 @@ class HFEngine:
         seed: int = 0,
         policy_switch: PolicySwitch | None = None,
         drop_finished_every: int = DROP_FINISHED_EVERY,
+        lean_decode: bool = True,
     ):
         self.model = model
         self.cache_arg = cache_argument_of(model)
@@ -156,6 +159,9 @@ class HFEngine:
         self.tokenizer = tokenizer_of(processor)
         # finished rows leave the decode once at least 1/N of the live ones are done (0: never)
         self.drop_finished_every = drop_finished_every
+        # decode steps through `LeanDecoder` where the architecture allows (False: always the
+        # model's own forward)
+        self.lean_decode = lean_decode
 
     @property
     def device(self) -> torch.device:
@@ -253,6 +259,11 @@ class HFEngine:
             prompt_mask=prompt_mask,
             vocab_size=logits.shape[-1],
         )
+        lean = LeanDecoder.of(self.model) if self.lean_decode else None
+        if lean is not None and not lean.accepts(cache):
+            lean = None
+        if lean is not None:
+            lean.begin(decode_positions(self.model, start, max_new))
         longest_stop = max((len(s) for r in chunk for s in r.state.params.stop), default=0)
         max_stop_tokens = max(16, longest_stop)
         for step in range(max_new):
@@ -270,15 +281,21 @@ class HFEngine:
                 )
                 cache.batch_select_indices(live)
                 sampler.keep(live)
+                if lean is not None:
+                    lean.keep(live)
                 full_mask, start, tokens = (
                     t.index_select(0, live) for t in (full_mask, start, tokens)
                 )
             else:
                 done = torch.tensor(finished, device=self.device)
                 tokens = tokens.masked_fill(done, self.pad_id)  # finished rows idle on padding
+            mask = full_mask[:, : width + step + 1]
+            if lean is not None:
+                logits = lean.step(tokens, cache, step, mask)
+                continue
             out = self.model(
                 input_ids=tokens[:, None],
-                attention_mask=full_mask[:, : width + step + 1],
+                attention_mask=mask,
                 position_ids=step_positions(self.model, start, step),
                 use_cache=True,
                 **{self.cache_arg: cache},

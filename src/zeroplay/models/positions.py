@@ -59,3 +59,10 @@ def step_positions(model: Any, start: torch.Tensor, offset: int) -> torch.Tensor
     """Position ids (B, 1), or (3, B, 1) for M-RoPE, of the token `offset` places after `start`."""
     pos = (start + offset)[:, None]
     return pos[None].expand(3, -1, -1) if uses_mrope(model) else pos
+
+
+def decode_positions(model: Any, start: torch.Tensor, steps: int) -> torch.Tensor:
+    """Position ids (B, steps), or (3, B, steps) for M-RoPE, of the tokens 0..steps-1 places
+    after `start`: `step_positions` for a whole decode at once."""
+    pos = start[:, None] + torch.arange(steps, device=start.device)
+    return pos[None].expand(3, -1, -1) if uses_mrope(model) else pos
