@@ -77,9 +77,19 @@ def _compare_steps(model, processor, steps: int = 4, atol: float = 1e-5) -> None
             tokens = ref.argmax(-1)
 
 
-def test_lean_step_equals_model_forward(tiny_policy):
+@pytest.mark.parametrize("fuse", [True, False])
+def test_lean_step_equals_model_forward(tiny_policy, fuse, monkeypatch):
+    """With fused q/k/v and gate/up copies (small CPU models) and with one GEMM per layer."""
     _, model, processor = tiny_policy
+    if not fuse:
+        monkeypatch.setattr(lean_decode, "FUSE_LIMIT_BYTES", 0)
+    calls = []
+    real = lean_decode.projections
+    monkeypatch.setattr(
+        lean_decode, "projections", lambda mods, f: calls.append(f) or real(mods, f)
+    )
     _compare_steps(model, processor)
+    assert calls and all(f == fuse for f in calls)
 
 
 @pytest.mark.parametrize("name", ["tiny", "tiny-llava"])

@@ -132,19 +132,75 @@ def _norm_of(norm: nn.Module) -> tuple[torch.Tensor, float]:
     return norm.weight[:, None].contiguous(), float(norm.variance_epsilon)
 
 
+# Fused copies of q/k/v and gate/up weights are made on a CPU while they stay under this size
+# (one GEMM instead of three or two: 13% less GEMM time on the benchmark's small model at 32
+# rows, for a 3 ms copy per generation chunk). Larger models' GEMMs are efficient on their own,
+# and on an accelerator the copies would cost memory that the KV cache needs.
+FUSE_LIMIT_BYTES = 512 * 2**20
+
+Projections = Callable[[torch.Tensor], list[torch.Tensor]]
+
+
+def _fusable(modules: list[nn.Module]) -> bool:
+    first = getattr(modules[0], "weight", None)
+    return (
+        all(type(m) is nn.Linear for m in modules)
+        and first is not None
+        and first.device.type == "cpu"
+        and all(
+            m.weight.dtype == first.dtype and m.weight.shape[1] == first.shape[1] for m in modules
+        )
+    )
+
+
+def _fused_bytes(modules: list[nn.Module]) -> int:
+    return sum(m.weight.numel() * m.weight.element_size() for m in modules)
+
+
+def projections(modules: list[nn.Module], fuse: bool) -> Projections:
+    """x^T -> [y_i^T] for linear layers reading the same input: one GEMM on their concatenated
+    weights when `fuse` (plain CPU `nn.Linear`s, see FUSE_LIMIT_BYTES), else one each."""
+    if not fuse:
+        plans = [linear_t(m) for m in modules]
+        return lambda x: [plan(x, None) for plan in plans]
+    sizes = [m.weight.shape[0] for m in modules]
+    weight = torch.cat([m.weight for m in modules])
+    biases = [m.bias for m in modules]
+    bias = None
+    if any(b is not None for b in biases):
+        bias = torch.cat(
+            [
+                b if b is not None else m.weight.new_zeros(n)
+                for b, m, n in zip(biases, modules, sizes, strict=True)
+            ]
+        )[:, None]
+
+    def apply(x: torch.Tensor) -> list[torch.Tensor]:
+        y = torch.mm(weight, x) if bias is None else torch.addmm(bias, weight, x)
+        return list(y.split(sizes))
+
+    return apply
+
+
 class _Layer:
-    def __init__(self, layer: Any):
+    def __init__(self, layer: Any, fuse: bool):
         attn, mlp = layer.self_attn, layer.mlp
-        self.q, self.k, self.v, self.o = (
-            linear_t(m) for m in (attn.q_proj, attn.k_proj, attn.v_proj, attn.o_proj)
-        )
-        self.gate, self.up, self.down = (
-            linear_t(m) for m in (mlp.gate_proj, mlp.up_proj, mlp.down_proj)
-        )
+        qkv = [attn.q_proj, attn.k_proj, attn.v_proj]
+        gate_up = [mlp.gate_proj, mlp.up_proj]
+        self.qkv = projections(qkv, fuse and _fusable(qkv))
+        self.gate_up = projections(gate_up, fuse and _fusable(gate_up))
+        self.o, self.down = linear_t(attn.o_proj), linear_t(mlp.down_proj)
         self.norm1 = _norm_of(layer.input_layernorm)
         self.norm2 = _norm_of(layer.post_attention_layernorm)
         self.head_dim = attn.head_dim
         self.scaling = attn.scaling
+
+    @staticmethod
+    def fused_bytes(layer: Any) -> int:
+        """Bytes of the fused weight copies this layer would make."""
+        attn, mlp = layer.self_attn, layer.mlp
+        groups = [[attn.q_proj, attn.k_proj, attn.v_proj], [mlp.gate_proj, mlp.up_proj]]
+        return sum(_fused_bytes(g) for g in groups if _fusable(g))
 
 
 class LeanDecoder:
@@ -159,7 +215,8 @@ class LeanDecoder:
         self.rotary = text.rotary_emb
         self._cos = self._sin_signed = torch.empty(0)
         self.norm = _norm_of(text.norm)
-        self.layers = [_Layer(layer) for layer in text.layers]
+        fuse = sum(_Layer.fused_bytes(layer) for layer in text.layers) <= FUSE_LIMIT_BYTES
+        self.layers = [_Layer(layer, fuse) for layer in text.layers]
         self.head = linear_t(head)
 
     @classmethod
@@ -191,6 +248,10 @@ class LeanDecoder:
             type(n).__name__.endswith("RMSNorm") and hasattr(n, "variance_epsilon") for n in norms
         ):
             return None
+        from torch.distributed.tensor import DTensor
+
+        if any(isinstance(p, DTensor) for p in text.parameters()):
+            return None  # sharded weights (FSDP2): only the module's forward gathers them
         return cls(text, head)
 
     @staticmethod
@@ -232,9 +293,10 @@ class LeanDecoder:
         for layer, layer_cache in zip(self.layers, cache.layers, strict=True):
             d = layer.head_dim
             x = _rms_norm_t(h, *layer.norm1)
-            q = _rope_t(layer.q(x, None).view(-1, d, rows), cos, sin_signed)
-            k = _rope_t(layer.k(x, None).view(-1, d, rows), cos, sin_signed)
-            v = layer.v(x, None).view(-1, d, rows)
+            q, k, v = layer.qkv(x)
+            q = _rope_t(q.view(-1, d, rows), cos, sin_signed)
+            k = _rope_t(k.view(-1, d, rows), cos, sin_signed)
+            v = v.view(-1, d, rows)
             kv_heads = k.shape[0]
             keys, values = layer_cache.update(
                 k.permute(2, 0, 1)[:, :, None], v.permute(2, 0, 1)[:, :, None]
@@ -249,6 +311,7 @@ class LeanDecoder:
             attn = attn.permute(1, 2, 3, 0).reshape(-1, rows)  # (heads * D, rows)
             h = layer.o(attn, h)
             x = _rms_norm_t(h, *layer.norm2)
-            h = layer.down(F.silu(layer.gate(x, None)) * layer.up(x, None), h)
+            gate, up = layer.gate_up(x)
+            h = layer.down(F.silu(gate) * up, h)
         x = _rms_norm_t(h, *self.norm)
         return self.head(x, None).t()
