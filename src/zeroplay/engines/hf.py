@@ -292,16 +292,16 @@ class HFEngine:
             mask = full_mask[:, : width + step + 1]
             if lean is not None:
                 logits = lean.step(tokens, cache, step, mask)
-                continue
-            out = self.model(
-                input_ids=tokens[:, None],
-                attention_mask=mask,
-                position_ids=step_positions(self.model, start, step),
-                use_cache=True,
-                **{self.cache_arg: cache},
-            )
-            cache = getattr(out, self.cache_arg)
-            logits = out.logits[:, -1]
+            else:
+                out = self.model(
+                    input_ids=tokens[:, None],
+                    attention_mask=mask,
+                    position_ids=step_positions(self.model, start, step),
+                    use_cache=True,
+                    **{self.cache_arg: cache},
+                )
+                cache = getattr(out, self.cache_arg)
+                logits = out.logits[:, -1]
         for state in states:
             if state.finish_reason is None:
                 state.finish_reason = "length"
