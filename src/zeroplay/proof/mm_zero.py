@@ -1,7 +1,7 @@
 """The MM-Zero learning proof: Proposer, CodeGen and Solver self-play from the warm-started `toy`,
 judged on held-out ground truth.
 
-1. train: the `proof` preset (LoRA roles proposer, codegen and solver on `toy`; one iteration of
+1. train: the `proof` preset (LoRA roles proposer, codegen and solver on `toy`; three iterations of
    proposer -> CodeGen -> Solver); no input images, and nothing from a generator: the Solver
    sees only what the CodeGen's own SVG renders to;
 2. control: the same run with every batch's rewards permuted among its samples;
