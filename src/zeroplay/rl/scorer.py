@@ -15,15 +15,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from zeroplay.models.unwrap import unwrap_peft
 from zeroplay.rl.collate import SampleBatch
 from zeroplay.rl.logprobs import selected_logprobs
 from zeroplay.rl.shared_prefix import supports_shared_prefix
-
-
-def unwrap_peft(model: Any) -> Any:
-    """The transformers model inside a PEFT wrapper (or the model itself)."""
-    get_base = getattr(model, "get_base_model", None)
-    return get_base() if callable(get_base) else model
 
 
 def backbone_and_head(model: Any) -> tuple[nn.Module, nn.Module]:

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from zeroplay.rl.scorer import unwrap_peft
+from zeroplay.models.unwrap import unwrap_peft
 
 
 class ShardingError(ValueError):

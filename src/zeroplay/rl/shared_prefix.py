@@ -30,6 +30,7 @@ import torch
 
 from zeroplay.models.batching import concat_multimodal, pad_sequences
 from zeroplay.models.positions import prompt_positions
+from zeroplay.models.unwrap import unwrap_peft
 from zeroplay.rl.samples import Sample
 
 SUPPORTED_MODEL_TYPES = ("qwen2_5_vl", "llava")
@@ -78,8 +79,7 @@ def attention_kind(model: Any) -> str | None:
 
 def supports_shared_prefix(model: Any) -> bool:
     """True when shared-prefix passes are known to equal the unshared ones for `model`."""
-    get_base = getattr(model, "get_base_model", None)
-    inner = get_base() if callable(get_base) else model
+    inner = unwrap_peft(model)
     config = getattr(inner, "config", None)
     if getattr(config, "model_type", None) not in SUPPORTED_MODEL_TYPES:
         return False
