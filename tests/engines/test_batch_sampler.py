@@ -8,6 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
+from zeroplay.engines import lean_decode
 from zeroplay.engines.hf import HFEngine
 from zeroplay.engines.lean_decode import LeanDecoder
 from zeroplay.engines.request import ChatRequest, SamplingParams, user_message
@@ -194,12 +195,16 @@ def test_keep_subsets_every_per_row_setting():
         assert torch.equal(full[[0, 2]], kept)
 
 
-@pytest.mark.parametrize("lean", [False, True])
-def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen, lean, monkeypatch):
+@pytest.mark.parametrize("decode", ["forward", "lean", "lean-packed"])
+def test_finished_rows_leave_the_decode_and_change_nothing(tiny_qwen, decode, monkeypatch):
     """Rows that stop early are dropped from the decode batch; every row's tokens and logprobs
     are those of a decode that keeps idle rows to the end (with the model's own forward, and
-    with the lean decode step, which must drop its rotary rows with the cache's)."""
+    with the lean decode step, which must drop its rotary rows with the cache's; packed, its
+    GEMMs pad the fewer rows or pack again)."""
     model, processor = tiny_qwen
+    lean = decode != "forward"
+    if decode == "lean-packed":
+        monkeypatch.setattr(lean_decode, "PACK_MIN_STEPS", 1)
     reqs = [
         ChatRequest(
             [user_message(f"Say something about {n} things.")],

@@ -47,14 +47,17 @@ def _prefill(model, processor, fork: list[int], extra: int):
     return cache, start.index_select(0, rows), mask, batch["attention_mask"].shape[1]
 
 
-def _compare_steps(model, processor, steps: int = 4, atol: float = 1e-5) -> None:
-    """Decode `steps` tokens both ways from equal caches; logits and caches agree each step."""
+def _compare_steps(
+    model, processor, steps: int = 4, atol: float = 1e-5, pack: bool = False
+) -> None:
+    """Decode `steps` tokens both ways from equal caches; logits and caches agree each step
+    (`pack`: the decoder is built for a decode long enough to pack its GEMMs)."""
     fork = [0, 0, 1, 2, 2, 1]
     model.eval()
     with torch.inference_mode():
         cache_a, start, mask, width = _prefill(model, processor, fork, steps)
         cache_b = copy.deepcopy(cache_a)
-        lean = LeanDecoder.of(model)
+        lean = LeanDecoder.of(model, lean_decode.PACK_MIN_STEPS if pack else 0)
         assert lean is not None and lean.accepts(cache_b)
         lean.begin(decode_positions(model, start, steps))
         tokens = torch.tensor([5, 9, 11, 5, 7, 13])
@@ -77,23 +80,38 @@ def _compare_steps(model, processor, steps: int = 4, atol: float = 1e-5) -> None
             tokens = ref.argmax(-1)
 
 
+@pytest.mark.parametrize("pack", [True, False])
 @pytest.mark.parametrize("fuse", [True, False])
-def test_lean_step_equals_model_forward(tiny_policy, fuse, monkeypatch):
-    """With fused q/k/v and gate/up copies (small CPU models) and with one GEMM per layer."""
+def test_lean_step_equals_model_forward(tiny_policy, fuse, pack, monkeypatch):
+    """With fused q/k/v and gate/up copies (small CPU models) and with one GEMM per layer; with
+    MKL's packed GEMMs and with plain ones."""
     _, model, processor = tiny_policy
     if not fuse:
         monkeypatch.setattr(lean_decode, "FUSE_LIMIT_BYTES", 0)
     calls = []
     real = lean_decode.projections
     monkeypatch.setattr(
-        lean_decode, "projections", lambda mods, f: calls.append(f) or real(mods, f)
+        lean_decode, "projections", lambda mods, f, p: calls.append((f, p)) or real(mods, f, p)
     )
-    _compare_steps(model, processor)
-    assert calls and all(f == fuse for f in calls)
+    _compare_steps(model, processor, pack=pack)
+    assert calls and all(c == (fuse, pack) for c in calls)
 
 
+@pytest.mark.skipif(not lean_decode.PACKING, reason="this torch has no MKL packed GEMM")
+def test_packed_gemm_pads_fewer_rows_and_packs_again_below_half():
+    gen = torch.Generator().manual_seed(0)
+    weight, bias = torch.randn(24, 16, generator=gen), torch.randn(24, generator=gen)
+    gemm = lean_decode.PackedGemm(weight, bias)
+    # rows -> rows packed for after the call: 5 pads up to 6; 3 is half of 6: packed again
+    for rows, packed_for in [(6, 6), (5, 6), (4, 6), (3, 3), (4, 4), (2, 2), (9, 9)]:
+        x = torch.randn(rows, 16, generator=gen)
+        torch.testing.assert_close(gemm(x), x @ weight.t() + bias, atol=1e-5, rtol=0)
+        assert gemm.rows == packed_for
+
+
+@pytest.mark.parametrize("pack", [True, False])
 @pytest.mark.parametrize("name", ["tiny", "tiny-llava"])
-def test_lean_step_follows_lora_adapters(name, monkeypatch):
+def test_lean_step_follows_lora_adapters(name, pack, monkeypatch):
     """Each adapter, and the base weights with adapters disabled, as PEFT's forward computes them
     (in the decoder's own LoRA form: calling the PEFT modules instead is not allowed here)."""
 
@@ -116,9 +134,9 @@ def test_lean_step_follows_lora_adapters(name, monkeypatch):
     processor = policies.processor
     for policy in ("first", "second"):
         with policies.activate(policy):
-            _compare_steps(model, processor)
+            _compare_steps(model, processor, pack=pack)
     with model.disable_adapter():
-        _compare_steps(model, processor)
+        _compare_steps(model, processor, pack=pack)
 
 
 def test_half_precision_uses_attention_kernel(tiny_qwen):
@@ -150,9 +168,12 @@ def test_only_reserved_caches_are_accepted():
     assert LeanDecoder.accepts(reserve_cache(cache, 2))
 
 
-def test_engine_generations_match_model_forward(tiny_policy):
-    """Seeded sampling through the engine: same tokens, logprobs within 1e-5, lean or not."""
+@pytest.mark.parametrize("pack_min_steps", [1, 10**6])
+def test_engine_generations_match_model_forward(tiny_policy, pack_min_steps, monkeypatch):
+    """Seeded sampling through the engine: same tokens, logprobs within 1e-5, lean (packed
+    GEMMs or plain) or not."""
     _, model, processor = tiny_policy
+    monkeypatch.setattr(lean_decode, "PACK_MIN_STEPS", pack_min_steps)
     requests = [
         ChatRequest(r.messages, r.images, SamplingParams(n=3, max_new_tokens=12, seed=11 + i))
         for i, r in enumerate(_requests())

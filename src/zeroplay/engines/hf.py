@@ -259,7 +259,7 @@ class HFEngine:
             prompt_mask=prompt_mask,
             vocab_size=logits.shape[-1],
         )
-        lean = LeanDecoder.of(self.model) if self.lean_decode else None
+        lean = LeanDecoder.of(self.model, max_new) if self.lean_decode else None
         if lean is not None and not lean.accepts(cache):
             lean = None
         if lean is not None:
