@@ -172,9 +172,14 @@ def run_zeroplay(args) -> dict:
     from zeroplay.rl.samples import Sample
     from zeroplay.rl.scorer import CompletionScorer
     from zeroplay.rl.trainer import Trainer
+    from zeroplay.runtime.heap import keep_freed_memory
 
     torch.manual_seed(0)
     folder = build_model(args.size, args.shape)
+    if (
+        args.device == "cpu"
+    ):  # as zeroplay's CLI and runtime do on a CPU (ZEROPLAY_KEEP_HEAP=0: off)
+        keep_freed_memory()
     acc = Accelerator(cpu=args.device == "cpu")
     policies = Policies.load(
         ModelSettings(name=folder, device=args.device, dtype=args.dtype), ["default"], "shared"
@@ -247,6 +252,10 @@ def run_trl(args) -> dict:
     from trl import GRPOConfig, GRPOTrainer
 
     torch.manual_seed(0)
+    if args.trl_keep_heap:
+        from zeroplay.runtime.heap import keep_freed_memory
+
+        keep_freed_memory()
     folder = build_model(args.size, args.shape)
     processor = AutoProcessor.from_pretrained(folder)
     dtype = torch.bfloat16 if args.dtype in ("bf16", "bfloat16") else torch.float32
@@ -368,6 +377,8 @@ def run_side(impl: str, args) -> dict:
         "micro_batch_tokens",
     ):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    if args.trl_keep_heap:
+        cmd.append("--trl-keep-heap")
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -404,6 +415,12 @@ def main() -> None:
     parser.add_argument("--micro-batch-tokens", type=int, default=16384)
     parser.add_argument("--json", action="store_true", help="print one JSON line (one impl)")
     parser.add_argument(
+        "--trl-keep-heap",
+        action="store_true",
+        help="give TRL's process zeroplay's glibc heap setting too (zeroplay.runtime.heap, which "
+        "zeroplay's CLI and runtime apply on a CPU): the same allocator on both sides",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -433,6 +450,11 @@ def main() -> None:
         f"{args.max_new_tokens} tokens, {args.steps} timed steps"
         + (f", median of {args.rounds} alternating rounds" if args.rounds > 1 else "")
     )
+    if args.device == "cpu":
+        print(
+            "heap: zeroplay keeps freed memory (zeroplay.runtime.heap); TRL "
+            + ("too (--trl-keep-heap)" if args.trl_keep_heap else "with glibc's defaults")
+        )
     print(f"{'':18}{'zeroplay':>12}{'TRL':>12}{'zeroplay/TRL':>14}")
     for key, label in (
         ("seconds_per_step", "s/step"),

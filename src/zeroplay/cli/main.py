@@ -12,6 +12,7 @@ from zeroplay.cli import models as models_cmd
 from zeroplay.cli import proof as proof_cmd
 from zeroplay.cli import report as report_cmd
 from zeroplay.cli import train as train_cmd
+from zeroplay.runtime.heap import keep_freed_memory
 
 app = typer.Typer(
     name="zeroplay",
@@ -50,6 +51,7 @@ def main(
     ),
 ) -> None:
     """zeroplay: self-play RL for vision-language models."""
+    keep_freed_memory()  # large CPU tensors without page faults (zeroplay.runtime.heap)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from zeroplay.rl.rundir import RunDir, atomic_write_text
 from zeroplay.rl.sharding import ShardingError
 from zeroplay.rl.trainer import Trainer
 from zeroplay.runtime.errors import ConfigError, to_yaml
+from zeroplay.runtime.heap import keep_freed_memory
 
 
 def make_accelerator(
@@ -37,7 +38,8 @@ def make_accelerator(
     project_dir: str | os.PathLike[str] | None = None,
     find_unused_parameters: bool = False,
 ) -> Any:
-    """An `Accelerator` on the GPU when one exists (bf16 by default), else on the CPU (fp32).
+    """An `Accelerator` on the GPU when one exists (bf16 by default), else on the CPU (fp32,
+    with freed heap memory kept in the process: `runtime.heap`).
 
     `trackers` ("tensorboard", "wandb") are accelerate's experiment trackers; their files go
     under `project_dir` (the run directory). They need the `tensorboard` / `wandb` extras.
@@ -49,6 +51,8 @@ def make_accelerator(
     from accelerate.utils import DistributedDataParallelKwargs
 
     on_gpu = torch.cuda.is_available()
+    if not on_gpu:
+        keep_freed_memory()
     if mixed_precision == "auto":
         mixed_precision = "bf16" if on_gpu else "no"
     kwargs: dict[str, Any] = {}
