@@ -201,10 +201,12 @@ def _norm_of(norm: nn.Module) -> tuple[torch.Tensor, float]:
 # rows, for a 3 ms copy per generation chunk). Larger models' GEMMs are efficient on their own,
 # and on an accelerator the copies would cost memory that the KV cache needs.
 FUSE_LIMIT_BYTES = 512 * 2**20
-# Packing costs about four decode steps' worth of the time it saves per step (benchmark model):
-# shorter decodes keep the plain GEMMs. MKL's packed copies take 2.5-6 times the weights'
-# memory (measured), so only text models with up to 128 MiB of linear weights pack theirs.
-PACK_MIN_STEPS = 16
+# Packing is redone per generation chunk (the weights change between steps): on the benchmark's
+# small model at 32 rows it paid for itself over a 12-step decode (0.274 s against 0.290 s
+# unpacked) and not over a 6-step one (0.189 against 0.191), so shorter decodes keep the plain
+# GEMMs. MKL's packed copies take 2.5-6 times the weights' memory (measured), so only text
+# models with up to 128 MiB of linear weights pack theirs.
+PACK_MIN_STEPS = 8
 PACK_LIMIT_BYTES = 128 * 2**20
 
 Projections = Callable[[torch.Tensor], list[torch.Tensor]]
