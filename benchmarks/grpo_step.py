@@ -176,9 +176,8 @@ def run_zeroplay(args) -> dict:
 
     torch.manual_seed(0)
     folder = build_model(args.size, args.shape)
-    if (
-        args.device == "cpu"
-    ):  # as zeroplay's CLI and runtime do on a CPU (ZEROPLAY_KEEP_HEAP=0: off)
+    if args.device == "cpu":
+        # as zeroplay's CLI and runtime do on a CPU (ZEROPLAY_KEEP_HEAP=0 turns it off)
         keep_freed_memory()
     acc = Accelerator(cpu=args.device == "cpu")
     policies = Policies.load(

@@ -4,8 +4,9 @@
 runs named phases with completion markers and exact resume from phase checkpoints, `engines`
 counts, routes and shards a step's generation, `ranks` shares work out over data-parallel ranks
 and gathers it back, `steps` makes one GRPO step of a role from scored turns, `progress` draws
-the bar, `heap` keeps freed memory for CPU runs. Recipes state their phases and call these (`from zeroplay import
-runtime`); the layer sits between `rl/` (which it imports) and `recipes/` (docs/architecture.md).
+the bar, `heap` keeps freed memory in the process for CPU runs. Recipes state their phases and
+call these (`from zeroplay import runtime`); the layer sits between `rl/` (which it imports)
+and `recipes/` (docs/architecture.md).
 """
 
 from zeroplay.runtime.engines import ShardedEngine, StepEngine

@@ -3,8 +3,8 @@
 By default glibc serves each allocation above its mmap threshold with a fresh `mmap` and gives
 it back on free, and trims the heap's top back to the system: every large tensor a CPU training
 step allocates (activations of 7 MB at the benchmark's small shape) then comes in as new pages,
-faulted in one by one on first touch. A `mul` of two such tensors took 6.5 ms where it takes
-about 1 ms on warm memory. Raising both thresholds keeps freed memory for the next allocation:
+faulted in one by one on first touch. A `mul` of two such tensors took 6.5 ms on average in
+the training pass, and 0.4-0.5 ms in a loop of its own. Raising both thresholds keeps freed memory for the next allocation:
 the benchmark's training pass (score, backward, optimizer) took 0.87-0.90 s against 1.05-1.06 s
 (2-core box, alternating processes). The cost is that the process keeps its peak memory until
 it exits; the peak itself does not change.
