@@ -252,18 +252,23 @@ def _input_groups(layer: Any) -> tuple[list[nn.Module], list[nn.Module]]:
     return [attn.q_proj, attn.k_proj, attn.v_proj], [mlp.gate_proj, mlp.up_proj]
 
 
-def _linear_bytes(layer: Any, fused_only: bool) -> int:
-    """Bytes of a decoder layer's linear weights: those fused copies are made of (q/k/v and
-    gate/up), or all seven (what packed copies scale with)."""
-    qkv, gate_up = _input_groups(layer)
-    modules = qkv + gate_up
-    if not fused_only:
-        modules += [layer.self_attn.o_proj, layer.mlp.down_proj]
+def _weight_bytes(modules: list[nn.Module]) -> int:
     return sum(
         m.weight.numel() * m.weight.element_size()
         for m in modules
         if getattr(m, "weight", None) is not None
     )
+
+
+def _fused_bytes(layer: Any) -> int:
+    """Bytes of the fused copies a decoder layer would make (its fusable input groups only)."""
+    return sum(_weight_bytes(group) for group in _input_groups(layer) if _fusable(group))
+
+
+def _packed_weight_bytes(layer: Any) -> int:
+    """Bytes of a decoder layer's seven linear weights, which packed copies scale with."""
+    qkv, gate_up = _input_groups(layer)
+    return _weight_bytes(qkv + gate_up + [layer.self_attn.o_proj, layer.mlp.down_proj])
 
 
 class _Layer:
@@ -291,10 +296,10 @@ class LeanDecoder:
         self.rotary = text.rotary_emb
         self._cos = self._sin_signed = torch.empty(0)
         self.norm = _norm_of(text.norm)
-        fuse = sum(_linear_bytes(layer, True) for layer in text.layers) <= FUSE_LIMIT_BYTES
+        fuse = sum(_fused_bytes(layer) for layer in text.layers) <= FUSE_LIMIT_BYTES
         pack = (
             steps >= PACK_MIN_STEPS
-            and sum(_linear_bytes(layer, False) for layer in text.layers) <= PACK_LIMIT_BYTES
+            and sum(_packed_weight_bytes(layer) for layer in text.layers) <= PACK_LIMIT_BYTES
         )
         self.layers = [_Layer(layer, fuse, pack) for layer in text.layers]
         self.head = linear(head, pack)
